@@ -3,7 +3,7 @@
     python tools/nbpy.py nb2py nbs/03_preprocess.ipynb /tmp/03_preprocess.py
     python tools/nbpy.py py2nb /tmp/03_preprocess.py nbs/03_preprocess.ipynb
 
-Cells are separated by `# %%` (code) and `# %% [markdown]` (markdown, each line prefixed with `# `).
+Cells are separated by `# %%` (code), `# %% [markdown]` and `# %% [raw]` (each line prefixed with `# `).
 The notebook stays the source of truth: this only helps edit it. py2nb keeps the outputs of code
 cells whose source did not change; run the notebook again (`jupyter nbconvert --execute --inplace`)
 to refresh figures, then `nbdev_clean`.
@@ -16,8 +16,8 @@ def nb2py(nb_path, py_path):
     out = []
     for c in nb['cells']:
         src = ''.join(c['source'])
-        if c['cell_type'] == 'markdown':
-            out.append('# %% [markdown]\n' + '\n'.join(('# ' + l) if l else '#' for l in src.split('\n')))
+        if c['cell_type'] in ('markdown', 'raw'):
+            out.append(f"# %% [{c['cell_type']}]\n" + '\n'.join(('# ' + l) if l else '#' for l in src.split('\n')))
         else: out.append('# %%\n' + src)
     Path(py_path).write_text('\n\n'.join(out) + '\n')
 
@@ -26,14 +26,14 @@ def _split(text):
     for line in text.split('\n'):
         if line.startswith('# %%'):
             if cur is not None: cells.append((kind, cur))
-            kind, cur = ('markdown' if '[markdown]' in line else 'code'), []
+            kind, cur = ('markdown' if '[markdown]' in line else 'raw' if '[raw]' in line else 'code'), []
         elif cur is not None: cur.append(line)
     if cur is not None: cells.append((kind, cur))
     res = []
     for kind, lines in cells:
         while lines and not lines[-1].strip(): lines.pop()
         while lines and not lines[0].strip(): lines.pop(0)
-        if kind == 'markdown': lines = [l[2:] if l.startswith('# ') else l.lstrip('#') for l in lines]
+        if kind in ('markdown', 'raw'): lines = [l[2:] if l.startswith('# ') else l.lstrip('#') for l in lines]
         res.append((kind, '\n'.join(lines)))
     return res
 
@@ -46,7 +46,7 @@ def py2nb(py_path, nb_path):
     for kind, src in _split(Path(py_path).read_text()):
         lines = src.split('\n')
         source = [l + '\n' for l in lines[:-1]] + [lines[-1]]
-        if kind == 'markdown': cells.append(dict(cell_type='markdown', metadata={}, source=source))
+        if kind in ('markdown', 'raw'): cells.append(dict(cell_type=kind, metadata={}, source=source))
         else: cells.append(dict(cell_type='code', execution_count=None, metadata={}, outputs=old.get(src, []), source=source))
     nb = dict(cells=cells, metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')),
               nbformat=4, nbformat_minor=5)
