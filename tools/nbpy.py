@@ -8,7 +8,7 @@ The notebook stays the source of truth: this only helps edit it. py2nb keeps the
 cells whose source did not change; run the notebook again (`jupyter nbconvert --execute --inplace`)
 to refresh figures, then `nbdev_clean`.
 """
-import json, sys
+import json, sys, hashlib
 from pathlib import Path
 
 def nb2py(nb_path, py_path):
@@ -42,12 +42,16 @@ def py2nb(py_path, nb_path):
     if Path(nb_path).exists():
         for c in json.loads(Path(nb_path).read_text())['cells']:
             if c['cell_type'] == 'code': old[''.join(c['source'])] = c.get('outputs', [])
-    cells = []
+    cells, seen = [], set()
     for kind, src in _split(Path(py_path).read_text()):
+        # stable cell ids (nbdev writes them into the exported modules): a hash of the source
+        cid = hashlib.sha1(src.encode()).hexdigest()[:8]
+        while cid in seen: cid = hashlib.sha1(cid.encode()).hexdigest()[:8]
+        seen.add(cid)
         lines = src.split('\n')
         source = [l + '\n' for l in lines[:-1]] + [lines[-1]]
-        if kind in ('markdown', 'raw'): cells.append(dict(cell_type=kind, metadata={}, source=source))
-        else: cells.append(dict(cell_type='code', execution_count=None, metadata={}, outputs=old.get(src, []), source=source))
+        if kind in ('markdown', 'raw'): cells.append(dict(cell_type=kind, id=cid, metadata={}, source=source))
+        else: cells.append(dict(cell_type='code', execution_count=None, id=cid, metadata={}, outputs=old.get(src, []), source=source))
     nb = dict(cells=cells, metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')),
               nbformat=4, nbformat_minor=5)
     Path(nb_path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
