@@ -6,7 +6,7 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/13_api.ipynb #9189b8da
+# %% ../nbs/13_api.ipynb #13931ec3
 import importlib
 
 _API = {
@@ -17,7 +17,7 @@ _API = {
     'dataset': ['prepare_dataset', 'merge_h5', 'patient_split', 'SliceDataset'],
     'model': ['ModelConfig', 'UNet', 'build_model', 'load_checkpoint', 'model_from_checkpoint'],
     'metrics': ['case_metrics', 'bce_dice_loss'],
-    'train': ['TrainConfig', 'train'],
+    'train': ['TrainConfig'],  # the function `train` shares its module's name: `from mammia_seg.train import train`
     'infer': ['load_model', 'predict_case', 'segment_folder', 'segment_dataset'],
     'evaluate': ['evaluate_case', 'evaluate_dir'],
     'explore': ['show_case', 'CaseViewer', 'H5Browser', 'RunViewer'],
