@@ -13,7 +13,7 @@ from .core import ConfigBase, UsageError, MammiaError, atomic_path, cli_errors, 
 # %% auto #0
 __all__ = ['STAGES', 'DemoConfig', 'demo_manifest', 'case_table', 'run_demo', 'mammia_demo']
 
-# %% ../nbs/11_cli.ipynb #24171dcd
+# %% ../nbs/11_cli.ipynb #b2379e17
 @dataclass
 class DemoConfig(ConfigBase):
     "Settings of `mammia_demo`; the defaults are what the README promises (minutes on a 2-core CPU)."
@@ -27,6 +27,7 @@ class DemoConfig(ConfigBase):
     small: bool = False        # tiny volumes (for tests of the demo itself)
     device: str = 'auto'
     steps_per_epoch: int|None = None  # None: one pass over the training slices
+    post: str = 'lcc'          # post-processing of the predicted masks: `lcc` keeps the largest connected component
 
 STAGES = ('synth', 'prepare', 'train', 'infer', 'evaluate')
 
@@ -76,7 +77,7 @@ def case_table(rows:list)->str:
         lines.append('  '.join(f"{str(r.get(k, '')):<{w}}" if d is None else f"{_fmt(r.get(k), d):>{w}}" for k, _, w, d in cols))
     return '\n'.join(lines)
 
-# %% ../nbs/11_cli.ipynb #b5610846
+# %% ../nbs/11_cli.ipynb #117dc317
 def run_demo(out_dir='demo_out',     # everything is written here
              cfg:DemoConfig|None=None, # settings (defaults: `DemoConfig()`)
              quiet:bool=False,        # no progress bars and no stage lines
@@ -122,7 +123,7 @@ def run_demo(out_dir='demo_out',     # everything is written here
                                     f"checkpoint {Path(r['best_path']).name}")
     best = sorted(paths['train'].glob('best_model_epoch*.pth'))
     if not best: raise MammiaError(f"training wrote no best checkpoint in {paths['train']}")
-    stage('infer', lambda: segment_dataset(paths['synth'], best[-1], paths['infer'], split='test', device=cfg.device, quiet=quiet),
+    stage('infer', lambda: segment_dataset(paths['synth'], best[-1], paths['infer'], split='test', device=cfg.device, post=cfg.post, quiet=quiet),
           lambda r: f"{len(r['done'])} held-out cases segmented into {paths['infer']}" + (f", {len(r['skipped'])} skipped" if r['skipped'] else ''))
     ev = evaluate_dir(paths['infer'], paths['synth'], paths['evaluate'], split='test', quiet=True)
     allrow = [s for s in ev.summary if s['cohort'] == 'ALL'][0]
@@ -137,7 +138,7 @@ def run_demo(out_dir='demo_out',     # everything is written here
     say(f"total: {time.perf_counter() - t_all:.0f} s")
     return dict(out_dir=out_dir, evaluation=ev, mean_dice=allrow['dice'], checkpoint=best[-1], paths=paths, manifest=man)
 
-# %% ../nbs/11_cli.ipynb #0319dba7
+# %% ../nbs/11_cli.ipynb #c1d0ccb4
 @call_parse
 @cli_errors
 def mammia_demo(out_dir:str='demo_out', # folder for everything the demo writes
@@ -147,8 +148,9 @@ def mammia_demo(out_dir:str='demo_out', # folder for everything the demo writes
                 workers:int=2,          # processes for synthesis and preprocessing
                 device:str='auto',      # auto, cpu, cuda, mps
                 base:int=16,            # UNet base width
+                post:str='lcc',         # post-processing of predicted masks: lcc (largest component) or none
                 small:bool=False,       # tiny volumes: a quick smoke test of the whole pipeline
                 quiet:bool=False,       # no progress bars
                ):
     "Run the whole pipeline on built-in synthetic data and print the per-volume Dice on held-out cases."
-    run_demo(out_dir, DemoConfig(n_cases=n_cases, epochs=epochs, seed=seed, workers=workers, device=device, base=base, small=small), quiet=quiet)
+    run_demo(out_dir, DemoConfig(n_cases=n_cases, epochs=epochs, seed=seed, workers=workers, device=device, base=base, post=post, small=small), quiet=quiet)

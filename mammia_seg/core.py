@@ -37,7 +37,7 @@ class CaseError(MammiaError):
         return ': '.join(parts)
     def __reduce__(self): return (CaseError, (self.case_id, self.cause, self.path))
 
-# %% ../nbs/00_core.ipynb #80e9ca33
+# %% ../nbs/00_core.ipynb #2475e4b8
 @contextlib.contextmanager
 def atomic_path(path,          # the final file name
                 suffix=None,   # suffix of the temporary name (default: the final one's, e.g. `.nii.gz`, so writers that look at it work)
@@ -51,6 +51,9 @@ def atomic_path(path,          # the final file name
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); a result file gets the usual permissions (0666 less the umask)
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.remove(tmp)

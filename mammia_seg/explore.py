@@ -212,12 +212,13 @@ def default_slice(vc:ViewCase, axis='axial')->int:
             return int(np.argmax(m.sum(axis=other)))
     return vc.shape[ax]//2
 
-# %% ../nbs/10_explore.ipynb #e110ead5
+# %% ../nbs/10_explore.ipynb #b1c3ceb0
 _ORIENT = {'axial': ('R', 'L', 'A', 'P'), 'coronal': ('R', 'L', 'S', 'I'), 'sagittal': ('A', 'P', 'S', 'I')}
 EXPERT_COLOUR, PRED_COLOUR = '#00e5ff', '#ff2bd6'  # the colours of `infer`'s overlay PNGs
 
 class ViewerFigure(Figure):
     "A matplotlib `Figure` outside pyplot's registry, with an Agg canvas; shows itself as a PNG in notebooks."
+    def __init__(self, figsize=None, **kwargs): super().__init__(figsize=figsize, **kwargs)
     def _repr_png_(self):
         buf = io.BytesIO(); self.savefig(buf, format='png')
         return buf.getvalue()
