@@ -46,7 +46,7 @@ def demo_manifest(out_dir, # the demo folder
                   quiet=False)->dict:
     "Read `demo.json`; start clean (remove the demo's own outputs) when it was made with other settings."
     out_dir = Path(out_dir); mf = out_dir/'demo.json'
-    man = json.loads(mf.read_text()) if mf.exists() else None
+    man = json.loads(mf.read_text(encoding='utf-8')) if mf.exists() else None
     if man is not None and man.get('config') != cfg.to_dict():
         if not quiet: print(f"{out_dir} holds a demo made with other settings: starting clean")
         man = None
@@ -60,7 +60,7 @@ def demo_manifest(out_dir, # the demo folder
     return man
 
 def _save_manifest(out_dir:Path, man:dict):
-    with atomic_path(out_dir/'demo.json') as t: t.write_text(json.dumps(man, indent=1, default=str))
+    with atomic_path(out_dir/'demo.json') as t: t.write_text(json.dumps(man, indent=1, default=str), encoding='utf-8')
 
 # %% ../nbs/11_cli.ipynb #c364d3c5
 def _fmt(v, d=3):

@@ -91,10 +91,10 @@ class ConfigBase:
     def save(self, path)->Path:
         "Write as JSON (atomically)."
         path = Path(path)
-        with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True))
+        with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True), encoding='utf-8')
         return path
     @classmethod
-    def load(cls, path): return cls.from_dict(json.loads(Path(path).read_text()))
+    def load(cls, path): return cls.from_dict(json.loads(Path(path).read_text(encoding='utf-8')))
 
 # %% ../nbs/00_core.ipynb #961fc47b
 def get_device(name:str='auto', # `auto`, `cpu`, `cuda`, `cuda:1` or `mps`

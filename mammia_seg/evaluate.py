@@ -109,7 +109,7 @@ class Evaluation:
 
 def _write_csv(path, rows, columns):
     with atomic_path(path) as tmp:
-        with open(tmp, 'w', newline='') as f:
+        with open(tmp, 'w', newline='', encoding='utf-8') as f:
             w = csv.DictWriter(f, fieldnames=columns, extrasaction='ignore')
             w.writeheader()
             for r in rows: w.writerow({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items()})
@@ -226,7 +226,7 @@ def write_report(ev:Evaluation, out_dir, cases, preds:dict, pred_dir, data_dir, 
     if ev.missing: md += ['## Cases without prediction (scored as empty)', '', ', '.join(ev.missing), '']
     if ev.skipped: md += ['## Skipped cases', ''] + [f'- {why}' for _, why in ev.skipped] + ['']
     md += ['Per-case table: `per_case.csv`; per-cohort table: `per_cohort.csv`.', '']
-    with atomic_path(out_dir/'report.md') as tmp: Path(tmp).write_text('\n'.join(md))
+    with atomic_path(out_dir/'report.md') as tmp: Path(tmp).write_text('\n'.join(md), encoding='utf-8')
     ev.files['report'] = out_dir/'report.md'
     return ev.files['report']
 

@@ -555,7 +555,7 @@ def read_run_log(run_dir,   # a run folder or its log file
                 )->dict:    # column name -> float array, one row per epoch, sorted by epoch
     "Read a run's per-epoch log (CSV or JSON lines) into numpy columns."
     path = find_run_log(run_dir)
-    text = path.read_text()
+    text = path.read_text(encoding='utf-8')
     if path.suffix in ('.jsonl', '.json') or text.lstrip().startswith('{'):
         rows = []
         for i, line in enumerate(text.splitlines()):

@@ -297,7 +297,7 @@ def segment_case_files(model,              # a net from `load_model`
         expert = read_image(files.mask_path, case.case_id)
         res['metrics'] = mask_metrics(mask, expert)
         p = out_dir/f'{case.case_id}_metrics.txt'
-        with atomic_path(p) as tmp: Path(tmp).write_text(format_metrics(case.case_id, res['metrics']))
+        with atomic_path(p) as tmp: Path(tmp).write_text(format_metrics(case.case_id, res['metrics']), encoding='utf-8')
         res['metrics_path'] = p
         res['overlay'] = save_overlay(out_dir/f'{case.case_id}_overlay.png', case.phases, mask, expert,
                                       title=f"{case.case_id}  Dice {res['metrics']['dice']:.3f}")

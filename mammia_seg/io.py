@@ -161,7 +161,7 @@ def find_cases(data_dir,            # a MAMA-MIA-layout folder (with `images/`)
         info_path = sorted(info_hits)[0] if info_hits else None
         info = None
         if info_path is not None:
-            try: info = json.loads(info_path.read_text())
+            try: info = json.loads(info_path.read_text(encoding='utf-8'))
             except (OSError, ValueError): info = None  # load_case reports a broken JSON; the cohort falls back to the id
         res.append(CaseFiles(case_id, cohort_of(case_id, info if isinstance(info, dict) else None), paths,
                              mask_path=sorted(mask_hits)[0] if mask_hits else None, info_path=info_path,

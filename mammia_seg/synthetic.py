@@ -691,7 +691,7 @@ def write_case(case:SynthCase,                   # from `make_case`
     phases = [write_nifti(p, folder/f'{stem}_{k:04d}.nii.gz') for k, p in enumerate(case.phases)]
     mask = write_nifti(case.mask, data_dir/'segmentations'/'expert'/f'{stem}.nii.gz')
     info = data_dir/'patient_info_files'/f'{stem}.json'
-    with atomic_path(info) as tmp: tmp.write_text(json.dumps(case.info, indent=2))
+    with atomic_path(info) as tmp: tmp.write_text(json.dumps(case.info, indent=2), encoding='utf-8')
     return dict(phases=phases, mask=mask, info=info)
 
 # %% ../nbs/01_synthetic.ipynb #251525fd
@@ -726,7 +726,7 @@ def write_splits(splits:dict, data_dir)->Path:
     n = max(len(splits['train']), len(splits['test']))
     col = lambda v, i: v[i] if i < len(v) else ''
     with atomic_path(path) as tmp:
-        with open(tmp, 'w', newline='') as fh:
+        with open(tmp, 'w', newline='', encoding='utf-8') as fh:
             w = csv.writer(fh); w.writerow(['train_split', 'test_split'])
             for i in range(n): w.writerow([col(splits['train'], i), col(splits['test'], i)])
     return path

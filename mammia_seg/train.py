@@ -189,7 +189,7 @@ def write_history(rows:list,  # one dict per completed epoch
                  )->Path:
     "Write the per-epoch log as CSV, atomically (a resumed run rewrites it with its rows appended)."
     path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
+    with atomic_path(path) as tmp, open(tmp, 'w', newline='', encoding='utf-8') as f:
         w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS, extrasaction='ignore')
         w.writeheader()
         for r in rows: w.writerow({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items()})
@@ -197,7 +197,7 @@ def write_history(rows:list,  # one dict per completed epoch
 
 def read_history(path)->list:
     "Read `history.csv` back (numbers as numbers)."
-    with open(path, newline='') as f:
+    with open(path, newline='', encoding='utf-8') as f:
         return [{k: (int(v) if k in ('epoch', 'skipped_steps') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
 def plot_curves(rows:list,     # history rows
@@ -409,7 +409,7 @@ class Trainer:
         cfg, st, main = self.cfg, self.state, self.dist.is_main
         if main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            with atomic_path(self.out_dir/'split.json') as t: t.write_text(json.dumps(self.split, indent=1))
+            with atomic_path(self.out_dir/'split.json') as t: t.write_text(json.dumps(self.split, indent=1), encoding='utf-8')
             self.log.info(f"training on {self.device} ({self.precision}{', channels_last' if self.channels_last else ''}, "
                           f"{self.dist.world_size} process(es)), from epoch {st['epoch']+1} to {cfg.epochs}")
         if cfg.patience and st['bad_epochs'] >= cfg.patience: st['stopped'] = f"early stop: no better val_dice_slice for {cfg.patience} epochs"
@@ -447,7 +447,7 @@ class Trainer:
                        epochs_done=st['epoch'], stopped=st['stopped'] or 'epochs done', world_size=self.dist.world_size,
                        replica_digests=digests, device=str(self.device), precision=self.precision)
             if main:
-                with atomic_path(self.out_dir/'summary.json') as t: t.write_text(json.dumps(res, indent=1))
+                with atomic_path(self.out_dir/'summary.json') as t: t.write_text(json.dumps(res, indent=1), encoding='utf-8')
             return {**res, 'model': self.model}
         finally:
             if self.dist.initialised_here: torch.distributed.destroy_process_group()
