@@ -13,7 +13,7 @@ import numpy as np
 import SimpleITK as sitk
 import torch
 from mammia_seg.preprocess import (PreprocessConfig, preprocess_volume, to_reference_grid, iso_grid, resample_to_grid,
-                                   pad_resize, resample_mask)
+                                   pad_resize, resample_mask, pool_native)
 
 def make_case(size, spacing, n_phases=5, lesion_mm=20., direction=None, seed=0):
     "Breast-like phantom on an axis-aligned grid centred at the origin (built from 1D coordinates: cheap at DUKE size)."
@@ -55,7 +55,8 @@ def round_trip(phases, mask, cfg):
     p = preprocess_volume(phases[:1], mask, cfg=cfg)
     orig = sitk.GetArrayFromImage(mask)
     binary = sitk.GetArrayFromImage(to_reference_grid(p.mask, p.geometry, is_mask=True))
-    soft_small = pad_resize(resample_mask(mask, p.geometry.iso_grid).astype(np.float32), cfg.size)
+    sg = p.geometry.slice_grid   # the soft mask: the float mask on the slice grid, unthresholded (like a probability map)
+    soft_small = sitk.GetArrayFromImage(resample_to_grid(pool_native(sitk.Cast(mask, sitk.sitkFloat32), sg), sg))
     soft = sitk.GetArrayFromImage(to_reference_grid(soft_small, p.geometry)) >= 0.5
     return dice(binary, orig), dice(soft, orig), p.geometry.pixel_mm
 

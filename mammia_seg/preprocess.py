@@ -12,8 +12,9 @@ from .core import ConfigBase, CaseError, UsageError
 
 # %% auto #0
 __all__ = ['PreprocessConfig', 'canonical_direction', 'iso_grid', 'grid_of', 'resample_to_grid', 'resample_mask',
-           'body_foreground', 'tissue_fraction', 'phase_stats', 'square_pad', 'pad_resize', 'unpad_resize', 'Geometry',
-           'Prepared', 'preprocess_volume', 'preprocess_case', 'select_slices', 'to_reference_grid']
+           'body_foreground', 'tissue_fraction', 'phase_stats', 'square_pad', 'pad_resize', 'unpad_resize',
+           'slice_grid', 'pool_native', 'Geometry', 'Prepared', 'preprocess_volume', 'preprocess_case', 'select_slices',
+           'to_reference_grid']
 
 # %% ../nbs/03_preprocess.ipynb #a167a875
 @dataclass
@@ -164,7 +165,50 @@ def unpad_resize(slices:np.ndarray, # (Z, size, size)
     sq = np.asarray(slices, np.float32) if slices.shape[-1] == L else _interp(slices, L)
     return np.ascontiguousarray(sq[:, py:py + shape[0], px:px + shape[1]])
 
-# %% ../nbs/03_preprocess.ipynb #e5dbc6a6
+# %% ../nbs/03_preprocess.ipynb #b9ef3449
+def slice_grid(iso:dict,      # the canonical grid of `iso_grid` (1 mm axial slices covering the reference box)
+               size:int=128,  # side of the square slices
+              )->dict:        # `size`, `spacing`, `origin`, `direction` of the (size, size, Z) slice grid
+    "The grid of the prepared slices: `iso`'s axial slices padded to a centred square and resized to `size` x `size`."
+    X, Y, Z = (int(v) for v in iso['size'])
+    py, px, L = square_pad((Y, X))
+    sp, D = np.asarray(iso['spacing'], float), np.asarray(iso['direction'], float).reshape(3, 3)
+    c = 0.5 * L / size - 0.5    # centre of slice pixel 0, in pixels of the padded 1 mm square
+    origin = np.asarray(iso['origin'], float) + D @ (np.array([c - px, c - py, 0.]) * sp)
+    return dict(size=(int(size), int(size), Z), spacing=(L * sp[0] / size, L * sp[1] / size, float(sp[2])),
+                origin=tuple(origin.tolist()), direction=tuple(float(v) for v in iso['direction']))
+
+def _box(iso:dict, size:int)->tuple:
+    "Rows and columns (y0, y1, x0, x1) of the slice grid whose pixel centres lie inside the reference box (not padding)."
+    X, Y, _ = (int(v) for v in iso['size'])
+    py, px, L = square_pad((Y, X))
+    lo = lambda p: max(0, math.ceil(p * size / L - 0.5 - 1e-9))
+    hi = lambda p, n: min(size, math.floor((p + n) * size / L - 0.5 + 1e-9) + 1)
+    return lo(py), hi(py, Y), lo(px), hi(px, X)
+
+# %% ../nbs/03_preprocess.ipynb #769b52b5
+def pool_native(img:sitk.Image, # native image (phase or float mask), any orientation
+                grid:dict,      # the target grid (its spacing along each of its axes)
+               )->sitk.Image:   # float32: blocks of voxels averaged, no axis finer than `grid` along the same direction
+    "Average blocks of native voxels so that none is much finer than the target grid: the antialiasing before resampling."
+    D0, D = (np.asarray(d, float).reshape(3, 3) for d in (img.GetDirection(), grid['direction']))
+    s = np.asarray(img.GetSpacing(), float)
+    axis = np.argmax(np.abs(D.T @ D0), axis=0)   # the target axis along which each index axis of `img` runs
+    f = np.maximum(1, np.floor(np.asarray(grid['spacing'], float)[axis] / s + 1e-6)).astype(int)
+    if (f == 1).all(): return img
+    import torch, warnings
+    import torch.nn.functional as F
+    if img.GetPixelID() != sitk.sitkFloat32: img = sitk.Cast(img, sitk.sitkFloat32)
+    with warnings.catch_warnings():   # a read-only view of a SimpleITK buffer is fine: torch only reads it
+        warnings.simplefilter('ignore', UserWarning)
+        t = torch.as_tensor(sitk.GetArrayViewFromImage(img))[None, None]
+        out = F.avg_pool3d(t, tuple(int(v) for v in f[::-1]), ceil_mode=True)[0, 0].numpy()
+    pooled = sitk.GetImageFromArray(out)
+    pooled.SetSpacing(tuple((s * f).tolist())); pooled.SetDirection(img.GetDirection())
+    pooled.SetOrigin(tuple((np.asarray(img.GetOrigin()) + D0 @ ((f - 1) / 2 * s)).tolist()))
+    return pooled
+
+# %% ../nbs/03_preprocess.ipynb #e371ab80
 @dataclass
 class Geometry:
     "How a (Z, S, S) slice stack maps back to the reference grid: plain data, JSON-able."
@@ -199,22 +243,24 @@ class Geometry:
     def iso_shape(self)->tuple: return tuple(self.iso_size[::-1])     # numpy (Z, Y, X)
     @property
     def pixel_mm(self)->float: return self.square * self.iso_spacing[0] / self.size   # in-plane mm per slice pixel
+    @property
+    def slice_grid(self)->dict: return slice_grid(self.iso_grid, self.size)   # the grid of the (Z, S, S) stack
 
-# %% ../nbs/03_preprocess.ipynb #230e418c
+# %% ../nbs/03_preprocess.ipynb #11f6f525
 @dataclass
 class Prepared:
     "A case after the forward transform: every axial slice of the 1 mm volume, as `size` x `size` channels."
     images: np.ndarray          # (Z, n_channels, S, S) float32, normalised; missing phases are zeros
     mask: np.ndarray|None       # (Z, 1, S, S) uint8, or None without a mask
     phase_present: np.ndarray   # (n_channels,) bool
-    tissue_frac: np.ndarray     # (Z,) share of each 1 mm axial slice that is body foreground
+    tissue_frac: np.ndarray     # (Z,) share of each axial slice (inside the reference box) that is body foreground
     geometry: Geometry          # how to go back to the reference grid
-    lesion_px: np.ndarray|None = None  # (Z,) lesion area of each 1 mm axial slice, px (None without a mask)
+    lesion_px: np.ndarray|None = None  # (Z,) float lesion area of each axial slice, px at `spacing` (mm² at 1 mm); None without a mask
     case_id: str = ''
     cohort: str = ''
     norm_stats: list = field(default_factory=list)  # (offset, scale) per channel ((0, 1) for missing phases)
 
-# %% ../nbs/03_preprocess.ipynb #ed6286fa
+# %% ../nbs/03_preprocess.ipynb #7076d39b
 _INTERP = {'linear': sitk.sitkLinear, 'bspline': sitk.sitkBSpline}
 
 def _check_inputs(phases, mask, phase_indices, n_channels, case_id):
@@ -233,39 +279,46 @@ def preprocess_volume(phases:list,             # sitk images, one per phase; pha
                       cfg:PreprocessConfig|None=None,
                       case_id:str='', cohort:str='', # carried into the result (and into error messages)
                      )->Prepared:
-    "Reorient to LPS, resample to 1 mm, pad/resize every axial slice to `size`, normalise, stack channels."
+    "Reorient to LPS and resample once onto the slice grid (1 mm axial slices, padded square, `size` px), normalise, stack channels."
     cfg = cfg or PreprocessConfig()
     phase_indices = list(range(len(phases))) if phase_indices is None else [int(k) for k in phase_indices]
     _check_inputs(phases, mask, phase_indices, cfg.n_channels, case_id or None)
     grid = iso_grid(phases[0], cfg.spacing, cfg.oblique)
     Z, Y, X = grid['size'][::-1]
     S = int(cfg.size)
+    sgrid = slice_grid(grid, S)
+    y0, y1, x0, x1 = _box(grid, S)        # slice pixels inside the reference box: foreground, statistics, tissue fraction
     interp = _INTERP[cfg.interp]
     # the earliest phase (the pre-contrast when present) defines the foreground and the 'joint' statistics
     order = np.argsort(phase_indices)
     images = np.zeros((Z, cfg.n_channels, S, S), np.float32)
     stats = [(0.0, 1.0)] * cfg.n_channels
     for n, i in enumerate(order):
-        iso = resample_to_grid(phases[i], grid, interp)
-        vol = sitk.GetArrayViewFromImage(iso)     # a view: `iso` stays alive until `del` below
+        vol = sitk.GetArrayFromImage(resample_to_grid(pool_native(phases[i], sgrid), sgrid, interp))
         if not np.isfinite(vol).all(): raise CaseError(case_id or None, f'phase {phase_indices[i]} has NaN or infinite values')
+        box = vol[:, y0:y1, x0:x1]
         if n == 0:
-            fg = body_foreground(vol, cfg.fg_frac)
+            fg = body_foreground(box, cfg.fg_frac)
             if not fg.any(): raise CaseError(case_id or None, f'phase {phase_indices[i]} (the reference for normalisation) is empty: no body foreground')
             tissue = tissue_fraction(fg)
-            ref_stats = phase_stats(vol, fg, cfg.norm, cfg.percentiles)
-        st = ref_stats if cfg.norm != 'phase' else phase_stats(vol, fg, cfg.norm, cfg.percentiles)
+            ref_stats = phase_stats(box, fg, cfg.norm, cfg.percentiles)
+        st = ref_stats if cfg.norm != 'phase' else phase_stats(box, fg, cfg.norm, cfg.percentiles)
         if not st[1] > 1e-6 * max(1.0, abs(st[0])):
             raise CaseError(case_id or None, f'phase {phase_indices[i]} has no contrast in the body foreground (constant values)')
         k = phase_indices[i]; stats[k] = st
-        images[:, k] = (pad_resize(vol, S) - st[0]) / st[1]
-        del vol, iso
+        vol -= st[0]; vol /= st[1]; images[:, k] = vol
+        del vol, box
     present = np.zeros(cfg.n_channels, bool); present[phase_indices] = True
     mask_small = lesion_px = None
     if mask is not None:
-        m = resample_mask(mask, grid)
-        lesion_px = m.sum(axis=(1, 2)).astype(np.int32)
-        mask_small = (pad_resize(m.astype(np.float32), S) >= 0.5).astype(np.uint8)[:, None]
+        soft = sitk.GetArrayFromImage(resample_to_grid(pool_native(sitk.Cast(mask, sitk.sitkFloat32), sgrid), sgrid))
+        m = soft >= 0.5
+        mask_small = m.astype(np.uint8)[:, None]
+        px_area = sgrid['spacing'][0] * sgrid['spacing'][1] / cfg.spacing**2
+        # a lesion thinner than a slice pixel can vanish at 0.5: its slices keep their (soft) area, so that they
+        # never count as lesion-free when negatives are chosen, while positives still need `min_lesion_px`
+        hard, faint = m.sum(axis=(1, 2)) * px_area, soft.sum(axis=(1, 2)) * px_area
+        lesion_px = np.where(hard > 0, hard, faint).astype(np.float32)
     py, px, L = square_pad((Y, X))
     g0 = grid_of(phases[0])
     geometry = Geometry(ref_size=g0['size'], ref_spacing=g0['spacing'], ref_origin=g0['origin'], ref_direction=g0['direction'],
@@ -301,7 +354,7 @@ def select_slices(prepared:Prepared,             # output of `preprocess_case`
     neg = np.sort(rng.choice(cand, n_neg, replace=False)) if n_neg else np.zeros(0, np.int64)
     return pos.astype(np.int64), neg.astype(np.int64)
 
-# %% ../nbs/03_preprocess.ipynb #81b39c89
+# %% ../nbs/03_preprocess.ipynb #7271b6e2
 def to_reference_grid(probs:np.ndarray,   # (Z, S, S) or (Z, 1, S, S): per-slice probabilities (or a 0/1 mask)
                       geometry:Geometry|dict, # from `Prepared.geometry` (or its `to_dict()`)
                       is_mask:bool=False,  # True: return a uint8 0/1 mask (kept where >= 0.5)
@@ -310,10 +363,11 @@ def to_reference_grid(probs:np.ndarray,   # (Z, S, S) or (Z, 1, S, S): per-slice
     g = geometry if isinstance(geometry, Geometry) else Geometry.from_dict(geometry)
     probs = np.asarray(probs, np.float32)
     if probs.ndim == 4 and probs.shape[1] == 1: probs = probs[:, 0]
-    Z, Y, X = g.iso_shape
+    Z = g.iso_shape[0]
     if probs.shape != (Z, g.size, g.size):
         raise UsageError(f'to_reference_grid: expected an array of shape {(Z, g.size, g.size)} for this geometry, got {probs.shape}')
-    iso = sitk.GetImageFromArray(unpad_resize(probs, (Y, X)))
-    iso.SetSpacing(g.iso_spacing); iso.SetOrigin(g.iso_origin); iso.SetDirection(g.iso_direction)
-    out = resample_to_grid(iso, g.ref_grid, sitk.sitkLinear)
+    sg = g.slice_grid
+    img = sitk.GetImageFromArray(np.ascontiguousarray(probs))
+    img.SetSpacing(sg['spacing']); img.SetOrigin(sg['origin']); img.SetDirection(sg['direction'])
+    out = resample_to_grid(img, g.ref_grid, sitk.sitkLinear)
     return sitk.Cast(out >= 0.5, sitk.sitkUInt8) if is_mask else out
