@@ -13,7 +13,7 @@ from .core import ConfigBase, UsageError, MammiaError, atomic_path, cli_errors, 
 # %% auto #0
 __all__ = ['STAGES', 'DemoConfig', 'demo_manifest', 'case_table', 'run_demo', 'mammia_demo']
 
-# %% ../nbs/11_cli.ipynb #b2379e17
+# %% ../nbs/11_cli.ipynb #d63845b3
 @dataclass
 class DemoConfig(ConfigBase):
     "Settings of `mammia_demo`; the defaults are what the README promises (minutes on a 2-core CPU)."
@@ -28,10 +28,11 @@ class DemoConfig(ConfigBase):
     device: str = 'auto'
     steps_per_epoch: int|None = None  # None: one pass over the training slices
     post: str = 'lcc'          # post-processing of the predicted masks: `lcc` keeps the largest connected component
+    tta: bool = True           # average the prediction with that of the left-right mirrored slices
 
 STAGES = ('synth', 'prepare', 'train', 'infer', 'evaluate')
 
-# %% ../nbs/11_cli.ipynb #291edf9e
+# %% ../nbs/11_cli.ipynb #542ca3c1
 def _paths(out_dir:Path)->dict:
     "Where each stage writes, inside the demo folder."
     return dict(synth=out_dir/'data', prepare=out_dir/'slices.h5', train=out_dir/'run',
@@ -77,7 +78,7 @@ def case_table(rows:list)->str:
         lines.append('  '.join(f"{str(r.get(k, '')):<{w}}" if d is None else f"{_fmt(r.get(k), d):>{w}}" for k, _, w, d in cols))
     return '\n'.join(lines)
 
-# %% ../nbs/11_cli.ipynb #117dc317
+# %% ../nbs/11_cli.ipynb #e8ef15c8
 def run_demo(out_dir='demo_out',     # everything is written here
              cfg:DemoConfig|None=None, # settings (defaults: `DemoConfig()`)
              quiet:bool=False,        # no progress bars and no stage lines
@@ -123,7 +124,7 @@ def run_demo(out_dir='demo_out',     # everything is written here
                                     f"checkpoint {Path(r['best_path']).name}")
     best = sorted(paths['train'].glob('best_model_epoch*.pth'))
     if not best: raise MammiaError(f"training wrote no best checkpoint in {paths['train']}")
-    stage('infer', lambda: segment_dataset(paths['synth'], best[-1], paths['infer'], split='test', device=cfg.device, post=cfg.post, quiet=quiet),
+    stage('infer', lambda: segment_dataset(paths['synth'], best[-1], paths['infer'], split='test', device=cfg.device, post=cfg.post, tta=cfg.tta, quiet=quiet),
           lambda r: f"{len(r['done'])} held-out cases segmented into {paths['infer']}" + (f", {len(r['skipped'])} skipped" if r['skipped'] else ''))
     ev = evaluate_dir(paths['infer'], paths['synth'], paths['evaluate'], split='test', quiet=True)
     allrow = [s for s in ev.summary if s['cohort'] == 'ALL'][0]
