@@ -78,10 +78,11 @@ def case_table(rows:list)->str:
         lines.append('  '.join(f"{str(r.get(k, '')):<{w}}" if d is None else f"{_fmt(r.get(k), d):>{w}}" for k, _, w, d in cols))
     return '\n'.join(lines)
 
-# %% ../nbs/11_cli.ipynb #e8ef15c8
+# %% ../nbs/11_cli.ipynb #958f56e4
 def run_demo(out_dir='demo_out',     # everything is written here
              cfg:DemoConfig|None=None, # settings (defaults: `DemoConfig()`)
-             quiet:bool=False,        # no progress bars and no stage lines
+             quiet:bool=False,        # no progress bars
+             verbose:bool=True,       # print a line per stage and the results
              **overrides,             # `DemoConfig` fields, e.g. `n_cases=12, epochs=3`
             )->dict:                  # paths, the evaluation, and `mean_dice` (per volume, held-out cases)
     "Synthesise a dataset, prepare it, train, segment the held-out cases and evaluate them per volume."
@@ -95,8 +96,8 @@ def run_demo(out_dir='demo_out',     # everything is written here
     out_dir = Path(out_dir)
     try: out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise UsageError(f"cannot create {out_dir}: {e.strerror}") from None
-    paths, man = _paths(out_dir), demo_manifest(out_dir, cfg, quiet)
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+    paths, man = _paths(out_dir), demo_manifest(out_dir, cfg, not verbose)
+    say = (lambda *a: print(*a, flush=True)) if verbose else (lambda *a: None)
     t_all = time.perf_counter()
 
     def stage(name, fn, describe):
@@ -110,7 +111,7 @@ def run_demo(out_dir='demo_out',     # everything is written here
         say(f"[{name}] {man['done'][name]['summary']} in {man['done'][name]['seconds']:.0f} s")
 
     _save_manifest(out_dir, man)
-    stage('synth', lambda: make_dataset(paths['synth'], n_cases=cfg.n_cases, seed=cfg.seed, small=cfg.small, workers=cfg.workers),
+    stage('synth', lambda: make_dataset(paths['synth'], n_cases=cfg.n_cases, seed=cfg.seed, small=cfg.small, workers=cfg.workers, quiet=quiet),
           lambda r: f"{cfg.n_cases} synthetic cases in {paths['synth']}")
     stage('prepare', lambda: prepare_dataset(paths['synth'], paths['prepare'], workers=cfg.workers, seed=cfg.seed, quiet=quiet),
           lambda r: f"{r.get('n_slices', '?')} slices of {r.get('n_cases', '?')} cases in {paths['prepare']}")
