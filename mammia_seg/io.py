@@ -15,7 +15,7 @@ from .core import CaseError, UsageError, get_logger
 __all__ = ['log', 'PHASE_EXTS', 'COHORTS', 'MAX_PHASES', 'parse_phase_name', 'phase_index', 'cohort_of', 'CaseFiles',
            'find_cases', 'case_files_from_folder', 'check_nifti_file', 'read_image', 'write_dicom_series',
            'check_phase', 'grid_difference', 'overlap_fraction', 'resample_to_grid', 'align_to_grid', 'binarize_mask',
-           'read_patient_info', 'breast_box', 'read_splits', 'Case', 'load_case', 'case_summary']
+           'read_patient_info', 'breast_box', 'read_splits', 'Case', 'read_images', 'load_case', 'case_summary']
 
 # %% ../nbs/02_io.ipynb #d460228c
 log = get_logger('mammia_seg.io')
@@ -499,6 +499,20 @@ class Case:
         "The pre-contrast phase, whose grid every other image is on."
         return self.phases[0]
 
+def read_images(paths:list,      # image files or DICOM folders
+                case_id=None,     # for the error messages
+                threads:int|None=None, # files read at once; None: as many as SimpleITK's thread setting (at most 4)
+               )->list:           # per path, the image or the `CaseError` that reading it raised
+    "Read several images in threads; errors are returned in place, so the caller raises them in its own order."
+    from concurrent.futures import ThreadPoolExecutor
+    # a preprocessing pool gives each worker process its share of the cores through SimpleITK's setting
+    if threads is None: threads = min(4, sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
+    def one(p):
+        try: return read_image(p, case_id)
+        except CaseError as e: return e
+    if threads < 2 or len(paths) < 2: return [one(p) for p in paths]
+    with ThreadPoolExecutor(min(threads, len(paths))) as ex: return list(ex.map(one, paths))
+
 def load_case(files:CaseFiles,      # from `find_cases` or `case_files_from_folder`
               need_mask:bool=True,  # refuse a case without expert mask (training, evaluation); else read it if present
               tol:float=1e-3,       # grids closer than this are taken as equal (see `grid_difference`)
@@ -514,8 +528,16 @@ def load_case(files:CaseFiles,      # from `find_cases` or `case_files_from_fold
     if need_mask and files.mask_path is None:
         raise CaseError(cid, f"no expert mask (expected segmentations/expert/{cid}.nii.gz)", files.case_dir)
     notes, phases = [], []
+    # read every file of the case at once (SimpleITK releases the GIL while it decompresses); problems are still
+    # raised in file order, as a sequential read would meet them
+    paths = list(files.phase_paths) + ([files.mask_path] if files.mask_path is not None else [])
+    read = dict(zip(paths, read_images(paths, cid)))
+    def _take(path):
+        img = read[path]
+        if isinstance(img, CaseError): raise img
+        return img
     for k, path in zip(files.phase_indices, files.phase_paths):
-        img = read_image(path, cid)
+        img = _take(path)
         check_phase(img, cid, path)
         if img.GetPixelID() != sitk.sitkFloat32: img = sitk.Cast(img, sitk.sitkFloat32)
         if phases:
@@ -524,7 +546,7 @@ def load_case(files:CaseFiles,      # from `find_cases` or `case_files_from_fold
         phases.append(img)
     mask = None
     if files.mask_path is not None:
-        mask, note = binarize_mask(read_image(files.mask_path, cid), cid, files.mask_path)
+        mask, note = binarize_mask(_take(files.mask_path), cid, files.mask_path)
         if note: notes.append(note); log.info(f"{cid}: {note}")
         had_lesion = bool(sitk.GetArrayViewFromImage(mask).any())
         mask, note = align_to_grid(mask, phases[0], cid, files.mask_path, 'mask', is_mask=True, tol=tol, min_overlap=min_overlap)
