@@ -181,7 +181,7 @@ def validate(model:nn.Module, loader, device, amp=contextlib.nullcontext,
     loss_n, n, dice_sum, dice_n = sums.tolist()
     return dict(val_loss=loss_n / max(n, 1), val_dice_slice=dice_sum / dice_n if dice_n else 1.0, val_slices=int(n))
 
-# %% ../nbs/07_train.ipynb #e31253d8
+# %% ../nbs/07_train.ipynb #f22dc2cd
 HISTORY_COLUMNS = ('epoch', 'train_loss', 'val_loss', 'val_dice_slice', 'lr', 'seconds', 'slices_per_s', 'skipped_steps')
 
 def write_history(rows:list,  # one dict per completed epoch
@@ -261,7 +261,7 @@ class TrainingDiverged(MammiaError):
 
 def _epoch_seed(seed, epoch, rank): return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0] % 2**31)
 
-# %% ../nbs/07_train.ipynb #f99a3cc1
+# %% ../nbs/07_train.ipynb #40e343af
 class Trainer:
     "A training run: data, model, optimizer, scaler, scheduler, checkpoints; `fit()` runs it."
     def __init__(self,
@@ -448,6 +448,8 @@ class Trainer:
                        replica_digests=digests, device=str(self.device), precision=self.precision)
             if main:
                 with atomic_path(self.out_dir/'summary.json') as t: t.write_text(json.dumps(res, indent=1), encoding='utf-8')
+            # all ranks leave together: a rank tearing down gloo while rank 0 still writes made the run exit 1 now and then
+            if self.dist.distributed: torch.distributed.barrier()
             return {**res, 'model': self.model}
         finally:
             if self.dist.initialised_here: torch.distributed.destroy_process_group()
