@@ -405,7 +405,7 @@ def prepare_case_slices(files,           # an `io.CaseFiles`
     from mammia_seg.io import load_case
     from mammia_seg.preprocess import PreprocessConfig, preprocess_case, select_slices
     cfg = cfg or PreprocessConfig()
-    case = load_case(files, need_mask=True)
+    case = load_case(files, need_mask=True, float32=False)   # phases as stored: only preprocessed here
     prep = preprocess_case(case, cfg)
     pos, neg = select_slices(prep, cfg, seed=case_seed(case.case_id, seed))
     if len(pos) == 0:

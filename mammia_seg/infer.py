@@ -105,7 +105,7 @@ def postprocess(mask:np.ndarray, # 3D boolean mask on the original grid, `GetArr
         elif s == 'lcc': mask = largest_component(mask)
     return mask
 
-# %% ../nbs/08_infer.ipynb #9016e93a
+# %% ../nbs/08_infer.ipynb #95ba02e7
 def predict_case(model,                # a net from `load_model` (or any 2D net), or a checkpoint path
                  case,                 # an `io.Case` from `load_case`
                  device=None,          # where the net runs (default: where the model's weights are)
@@ -116,7 +116,8 @@ def predict_case(model,                # a net from `load_model` (or any 2D net)
                  preprocess_cfg=None,  # a `PreprocessConfig`; default: the checkpoint's (`model.preprocess_config`)
                  threshold:float=0.5,  # probability above which a voxel is lesion
                  timings:dict|None=None, # if a dict: filled with seconds for `preprocess`, `network`, `map_back`
-                )->tuple:              # (mask `sitk.Image` uint8, probability `sitk.Image` float32) on the pre-contrast grid
+                 with_prob:bool=True,  # False: no probability map (returned as None); the mask is made without one
+                )->tuple:              # (mask `sitk.Image` uint8, probability `sitk.Image` float32 or None) on the pre-contrast grid
     "Segment every slice of `case` and return mask and probability map on its original pre-contrast grid."
     if isinstance(model, (str, Path, dict)): model = load_model(model, device or 'cpu')
     if device is None: device = next(model.parameters(), torch.zeros(0)).device
@@ -127,16 +128,21 @@ def predict_case(model,                # a net from `load_model` (or any 2D net)
     t1 = time.perf_counter()
     probs = predict_slices(model, prep.images, device, precision, batch_size, tta)
     t2 = time.perf_counter()
-    prob_img = sitk.Cast(to_reference_grid(probs, prep.geometry), sitk.sitkFloat32)
     ref = case.phases[0]
-    if prob_img.GetSize() != ref.GetSize():
-        raise RuntimeError(f"to_reference_grid returned {prob_img.GetSize()}, expected {ref.GetSize()}")
-    prob_img.CopyInformation(ref)   # bit-identical header; geometry was already equal within float tolerance
-    prob = sitk.GetArrayViewFromImage(prob_img)
-    box = breast_box(case.info, shape=prob.shape) if 'box' in str(post) and case.info else None
-    mask = postprocess(prob > threshold, post, box)
-    mask_img = sitk.GetImageFromArray(mask.astype(np.uint8))
-    mask_img.CopyInformation(ref)
+    def _checked(img):
+        if img.GetSize() != ref.GetSize():
+            raise RuntimeError(f"to_reference_grid returned {img.GetSize()}, expected {ref.GetSize()}")
+        img.CopyInformation(ref)   # bit-identical header; geometry was already equal within float tolerance
+        return img
+    if with_prob:
+        prob_img = _checked(sitk.Cast(to_reference_grid(probs, prep.geometry), sitk.sitkFloat32))
+        raw = sitk.GetArrayViewFromImage(prob_img) > threshold
+    else:   # thresholded block by block: no full-size float volume
+        prob_img, mask_ref = None, _checked(to_reference_grid(probs, prep.geometry, threshold=threshold))
+        raw = sitk.GetArrayViewFromImage(mask_ref).view(bool)   # `mask_ref` keeps the buffer alive
+    box = breast_box(case.info, shape=raw.shape) if 'box' in str(post) and case.info else None
+    mask = postprocess(raw, post, box)
+    mask_img = _checked(sitk.GetImageFromArray(mask.view(np.uint8)))
     timings.update(preprocess=t1 - t0, network=t2 - t1, map_back=time.perf_counter() - t2)
     return mask_img, prob_img
 
@@ -253,7 +259,7 @@ def save_overlay(path, *args, **kwargs)->Path:
     with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
     return Path(path)
 
-# %% ../nbs/08_infer.ipynb #f70aef6a
+# %% ../nbs/08_infer.ipynb #1a1e8943
 def _info_beside(files):
     "The patient-info JSON of a case in the MAMA-MIA layout (`<data>/patient_info_files/<case_id>.json`), if any."
     if getattr(files, 'info_path', None): return files.info_path
@@ -278,11 +284,11 @@ def segment_case_files(model,              # a net from `load_model`
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     # the expert mask, if any, is read on its own grid for the metrics below, not resampled with the phases
-    case = load_case(dataclasses.replace(files, mask_path=None), need_mask=False)
+    case = load_case(dataclasses.replace(files, mask_path=None), need_mask=False, float32=False)
     if not case.info and (ip := _info_beside(files)) is not None:
         with contextlib.suppress(Exception): case.info = read_patient_info(ip)
     timings['read'] = time.perf_counter() - t0
-    mask, prob = predict_case(model, case, device, precision, batch_size, tta, post, timings=timings)
+    mask, prob = predict_case(model, case, device, precision, batch_size, tta, post, timings=timings, with_prob=save_prob)
     t0 = time.perf_counter()
     res = dict(case_id=case.case_id, mask=write_image(mask, out_dir/f'{case.case_id}.nii.gz'))
     if save_prob: res['prob'] = write_image(prob, out_dir/f'{case.case_id}_prob.nii.gz')

@@ -128,7 +128,7 @@ def _phases_in(folder:Path, case_id:str|None)->tuple:
         problem = f"no phase files named {case_id}_000k.* (found {', '.join(others[:3])}{' ...' if len(others) > 3 else ''})"
     return [found[k][0][0] for k in ks], ks, sorted({pre for k in ks for _, pre in found[k]}), problem
 
-# %% ../nbs/02_io.ipynb #22398ec0
+# %% ../nbs/02_io.ipynb #d4ab772d
 def find_cases(data_dir,            # a MAMA-MIA-layout folder (with `images/`)
                case_ids=None,       # only these cases (matched ignoring case); all when None
               )->list:              # `CaseFiles`, sorted by case id
@@ -188,7 +188,7 @@ def case_files_from_folder(phases_folder,  # folder holding `<case>_0000.nii.gz 
         elif len(dicom) > 1: problem = f"folder holds {len(dicom)} DICOM series: put each phase in its own folder <case>_000k/"
     return CaseFiles(case_id, cohort_of(case_id), paths, mask_path=mask_path, phase_indices=ks, case_dir=folder, problem=problem)
 
-# %% ../nbs/02_io.ipynb #5de12d48
+# %% ../nbs/02_io.ipynb #532a26ec
 def _nifti_header(head:bytes)->dict|None:
     "Size facts of a NIfTI-1/2 header (its first 540 bytes): bytes needed, voxel offset, voxel count, float dtype; None if not NIfTI."
     if len(head) < 348: return None
@@ -225,6 +225,12 @@ def _gunzip_size(path:Path)->int|None:
     except zlib.error: return None
     return total
 
+def _gunzip(path:Path, need:int)->bytes:
+    "The first `need` uncompressed bytes of a (complete) gzip file, whether it holds one gzip member or several."
+    data = path.read_bytes()
+    out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, need)
+    return out if len(out) >= need else gzip.decompress(data)[:need]   # several gzip members
+
 def _nonfinite_message(n_bad:int, n:int)->str|None:
     if n_bad == 0: return None
     if n_bad == n: return "all NaN/infinite"
@@ -252,15 +258,13 @@ def check_nifti_file(path, # a `.nii` or `.nii.gz` file
         have = need if isize == need % 2**32 else _gunzip_size(path)   # else: several gzip members, or damaged
         if have is None: raise CaseError(case_id, "truncated or corrupt gzip file (the compressed data ends early)", path)
     if have < need: raise CaseError(case_id, f"truncated NIfTI file: {have} of {need} bytes", path)
-    if hdr['dtype'] is not None:
-        # ITK 5.4's NIfTI reader turns NaN/inf into 0 without a word (fixed in ITK 6): look at the stored floats
-        if gz: vox = np.frombuffer(zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(path.read_bytes(), need), hdr['dtype'],
-                                   count=hdr['n_vox'], offset=hdr['offset'])
-        else: vox = np.fromfile(path, hdr['dtype'], count=hdr['n_vox'], offset=hdr['offset'])
-        msg = _nonfinite_message(vox.size - int(np.count_nonzero(np.isfinite(vox))), vox.size)
-        if msg: raise CaseError(case_id, f"image is {msg}" if msg.startswith('all') else f"image {msg}", path)
-        return None if hdr['scaled'] else vox.astype(vox.dtype.newbyteorder('='), copy=False)
-    return None
+    if hdr['dtype'] is None: return None
+    # ITK 5.4's NIfTI reader turns NaN/inf into 0 without a word (fixed in ITK 6): look at the stored floats
+    if gz: vox = np.frombuffer(_gunzip(path, need), hdr['dtype'], count=hdr['n_vox'], offset=hdr['offset'])
+    else: vox = np.fromfile(path, hdr['dtype'], count=hdr['n_vox'], offset=hdr['offset'])
+    msg = _nonfinite_message(vox.size - int(np.count_nonzero(np.isfinite(vox))), vox.size)
+    if msg: raise CaseError(case_id, f"image is {msg}" if msg.startswith('all') else f"image {msg}", path)
+    return None if hdr['scaled'] else vox.astype(vox.dtype.newbyteorder('='), copy=False)
 
 def _image_from_voxels(path:Path, vox:np.ndarray)->sitk.Image:
     "A float NIfTI's image from the voxels already decoded, with the geometry SimpleITK reads from the header alone."
@@ -268,6 +272,7 @@ def _image_from_voxels(path:Path, vox:np.ndarray)->sitk.Image:
     size = reader.GetSize()
     if reader.GetNumberOfComponents() != 1 or int(np.prod(size)) != vox.size: return sitk.ReadImage(str(path))
     img = sitk.GetImageFromArray(vox.reshape(size[::-1]))   # NIfTI stores x fastest, as ITK's buffer does
+    if img.GetPixelID() != reader.GetPixelID(): return sitk.ReadImage(str(path))   # ITK would give another type: its way
     img.SetSpacing(reader.GetSpacing()); img.SetOrigin(reader.GetOrigin()); img.SetDirection(reader.GetDirection())
     return img
 
@@ -482,7 +487,7 @@ def read_splits(data_dir, # a MAMA-MIA-layout folder
         res[name] = [spelling.get(i.lower(), i) for i in ids]
     return res
 
-# %% ../nbs/02_io.ipynb #9d5af533
+# %% ../nbs/02_io.ipynb #91ccbb65
 @dataclass
 class Case:
     "A validated case: float32 phases and uint8 mask on the pre-contrast ('reference') grid."
@@ -502,13 +507,16 @@ class Case:
 def read_images(paths:list,      # image files or DICOM folders
                 case_id=None,     # for the error messages
                 threads:int|None=None, # files read at once; None: as many as SimpleITK's thread setting (at most 4)
-               )->list:           # per path, the image or the `CaseError` that reading it raised
+                then=None,        # `then(path, image) -> image`, run in the same thread right after the read (checks, casts)
+               )->list:           # per path, the image or the `CaseError` that reading it (or `then`) raised
     "Read several images in threads; errors are returned in place, so the caller raises them in its own order."
     from concurrent.futures import ThreadPoolExecutor
     # a preprocessing pool gives each worker process its share of the cores through SimpleITK's setting
     if threads is None: threads = min(4, sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
     def one(p):
-        try: return read_image(p, case_id)
+        try:
+            img = read_image(p, case_id)
+            return img if then is None else then(p, img)
         except CaseError as e: return e
     if threads < 2 or len(paths) < 2: return [one(p) for p in paths]
     with ThreadPoolExecutor(min(threads, len(paths))) as ex: return list(ex.map(one, paths))
@@ -517,6 +525,8 @@ def load_case(files:CaseFiles,      # from `find_cases` or `case_files_from_fold
               need_mask:bool=True,  # refuse a case without expert mask (training, evaluation); else read it if present
               tol:float=1e-3,       # grids closer than this are taken as equal (see `grid_difference`)
               min_overlap:float=0.5, # least fraction of the pre-contrast volume a phase must cover (and of a mask inside the image)
+              float32:bool=True,    # cast the phases to float32; False: keep the stored pixel type (int16, ...), for code that
+                                    # only preprocesses them: it saves a full-size copy per phase (inference, `prepare`)
              )->Case:
     "Read and validate one case; `CaseError(case_id, cause, path)` on the first problem."
     cid = files.case_id
@@ -528,18 +538,21 @@ def load_case(files:CaseFiles,      # from `find_cases` or `case_files_from_fold
     if need_mask and files.mask_path is None:
         raise CaseError(cid, f"no expert mask (expected segmentations/expert/{cid}.nii.gz)", files.case_dir)
     notes, phases = [], []
-    # read every file of the case at once (SimpleITK releases the GIL while it decompresses); problems are still
-    # raised in file order, as a sequential read would meet them
+    # read every file of the case at once, each phase checked and cast to float32 in its reading thread (SimpleITK
+    # and numpy release the GIL); problems are still raised in file order, as a sequential read would meet them
     paths = list(files.phase_paths) + ([files.mask_path] if files.mask_path is not None else [])
-    read = dict(zip(paths, read_images(paths, cid)))
+    phase_paths = set(files.phase_paths)
+    def _ready(path, img):
+        if path not in phase_paths: return img
+        check_phase(img, cid, path)
+        return img if not float32 or img.GetPixelID() == sitk.sitkFloat32 else sitk.Cast(img, sitk.sitkFloat32)
+    read = dict(zip(paths, read_images(paths, cid, then=_ready)))
     def _take(path):
         img = read[path]
         if isinstance(img, CaseError): raise img
         return img
     for k, path in zip(files.phase_indices, files.phase_paths):
         img = _take(path)
-        check_phase(img, cid, path)
-        if img.GetPixelID() != sitk.sitkFloat32: img = sitk.Cast(img, sitk.sitkFloat32)
         if phases:
             img, note = align_to_grid(img, phases[0], cid, path, f'phase {k:04d}', tol=tol, min_overlap=min_overlap)
             if note: notes.append(note)

@@ -14,7 +14,7 @@ from .core import ConfigBase, CaseError, UsageError
 __all__ = ['PreprocessConfig', 'canonical_direction', 'iso_grid', 'grid_of', 'resample_to_grid', 'resample_mask',
            'body_foreground', 'tissue_fraction', 'phase_stats', 'square_pad', 'pad_resize', 'unpad_resize',
            'slice_grid', 'pool_native', 'Geometry', 'Prepared', 'preprocess_volume', 'preprocess_case', 'select_slices',
-           'to_reference_grid']
+           'axis_aligned_map', 'to_reference_grid']
 
 # %% ../nbs/03_preprocess.ipynb #a167a875
 @dataclass
@@ -186,8 +186,10 @@ def _box(iso:dict, size:int)->tuple:
     hi = lambda p, n: min(size, math.floor((p + n) * size / L - 0.5 + 1e-9) + 1)
     return lo(py), hi(py, Y), lo(px), hi(px, X)
 
-# %% ../nbs/03_preprocess.ipynb #769b52b5
-def pool_native(img:sitk.Image, # native image (phase or float mask), any orientation
+# %% ../nbs/03_preprocess.ipynb #2effd9fb
+_POOL_TYPES = {sitk.sitkFloat32, sitk.sitkFloat64, sitk.sitkInt16, sitk.sitkUInt16, sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkInt32}
+
+def pool_native(img:sitk.Image, # native image (phase or float mask), any orientation, any scalar pixel type
                 grid:dict,      # the target grid (its spacing along each of its axes)
                )->sitk.Image:   # float32: blocks of voxels averaged, no axis finer than `grid` along the same direction
     "Average blocks of native voxels so that none is much finer than the target grid: the antialiasing before resampling."
@@ -198,11 +200,19 @@ def pool_native(img:sitk.Image, # native image (phase or float mask), any orient
     if (f == 1).all(): return img
     import torch, warnings
     import torch.nn.functional as F
-    if img.GetPixelID() != sitk.sitkFloat32: img = sitk.Cast(img, sitk.sitkFloat32)
+    if img.GetPixelID() not in _POOL_TYPES: img = sitk.Cast(img, sitk.sitkFloat32)
+    f = np.minimum(f, img.GetSize())   # a block never exceeds the axis
+    k = tuple(int(v) for v in f[::-1])
+    step = k[0] * max(1, 8 // k[0])   # whole blocks of slices at a time
     with warnings.catch_warnings():   # a read-only view of a SimpleITK buffer is fine: torch only reads it
         warnings.simplefilter('ignore', UserWarning)
-        t = torch.as_tensor(sitk.GetArrayViewFromImage(img))[None, None]
-        out = F.avg_pool3d(t, tuple(int(v) for v in f[::-1]), ceil_mode=True)[0, 0].numpy()
+        t = torch.as_tensor(sitk.GetArrayViewFromImage(img))
+        # stored integers (int16, uint16, ...) become float32 a few slices at a time, in cache: the whole volume is never
+        # copied to float32 (that copy cost as much as the pooling itself); a last, incomplete block joins the chunk before
+        starts = list(range(0, t.shape[0], step))
+        if len(starts) > 1 and t.shape[0] - starts[-1] < k[0]: starts.pop()
+        ends = starts[1:] + [t.shape[0]]
+        out = torch.cat([F.avg_pool3d(t[a:b].float()[None, None], k, ceil_mode=True)[0, 0] for a, b in zip(starts, ends)]).numpy()
     pooled = sitk.GetImageFromArray(out)
     pooled.SetSpacing(tuple((s * f).tolist())); pooled.SetDirection(img.GetDirection())
     pooled.SetOrigin(tuple((np.asarray(img.GetOrigin()) + D0 @ ((f - 1) / 2 * s)).tolist()))
@@ -260,7 +270,7 @@ class Prepared:
     cohort: str = ''
     norm_stats: list = field(default_factory=list)  # (offset, scale) per channel ((0, 1) for missing phases)
 
-# %% ../nbs/03_preprocess.ipynb #7076d39b
+# %% ../nbs/03_preprocess.ipynb #1f7873b1
 _INTERP = {'linear': sitk.sitkLinear, 'bspline': sitk.sitkBSpline}
 
 def _check_inputs(phases, mask, phase_indices, n_channels, case_id):
@@ -293,8 +303,16 @@ def preprocess_volume(phases:list,             # sitk images, one per phase; pha
     order = np.argsort(phase_indices)
     images = np.zeros((Z, cfg.n_channels, S, S), np.float32)
     stats = [(0.0, 1.0)] * cfg.n_channels
+    def _on_grid(img): return sitk.GetArrayFromImage(resample_to_grid(pool_native(img, sgrid), sgrid, interp))
+    # the phases are pooled and resampled in threads (torch and SimpleITK release the GIL), as many as SimpleITK's
+    # thread setting allows (a preprocessing pool gives each worker its share of the cores that way)
+    threads = min(4, len(order), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(threads) as ex: on_grid = list(ex.map(_on_grid, [phases[i] for i in order]))
+    else: on_grid = [_on_grid(phases[i]) for i in order]
     for n, i in enumerate(order):
-        vol = sitk.GetArrayFromImage(resample_to_grid(pool_native(phases[i], sgrid), sgrid, interp))
+        vol = on_grid[n]; on_grid[n] = None
         if not np.isfinite(vol).all(): raise CaseError(case_id or None, f'phase {phase_indices[i]} has NaN or infinite values')
         box = vol[:, y0:y1, x0:x1]
         if n == 0:
@@ -354,10 +372,65 @@ def select_slices(prepared:Prepared,             # output of `preprocess_case`
     neg = np.sort(rng.choice(cand, n_neg, replace=False)) if n_neg else np.zeros(0, np.int64)
     return pos.astype(np.int64), neg.astype(np.int64)
 
-# %% ../nbs/03_preprocess.ipynb #7271b6e2
+# %% ../nbs/03_preprocess.ipynb #a7d1e5e3
+def _linear_weights(c:np.ndarray, # continuous indices along one axis of the source
+                    n:int,        # voxels along that axis
+                   )->np.ndarray: # (len(c), n) float32
+    "ITK's linear-interpolation weights: inside `[-0.5, n - 0.5)` the two neighbours (edge value in the outer half voxel), else 0."
+    W = np.zeros((len(c), n), np.float32)
+    inside = (c >= -0.5) & (c < n - 0.5)
+    i0 = np.clip(np.floor(c), 0, n - 1).astype(np.int64)
+    d = c - i0
+    two = inside & (d > 0) & (i0 < n - 1)
+    r = np.flatnonzero(inside)
+    W[r, i0[r]] = np.where(two[r], 1 - d[r], 1.0)
+    r = np.flatnonzero(two)
+    W[r, i0[r] + 1] = d[r]
+    return W
+
+def axis_aligned_map(src:dict, # grid of the image to sample (`size`, `spacing`, `origin`, `direction`)
+                     ref:dict, # grid to sample it on
+                     tol:float=1e-6,
+                    )->list|None: # per index axis j of `ref`: (axis of `src`, scale, offset); None if oblique
+    "How each index axis of `ref` maps onto one axis of `src` (`c_src = scale * i_ref + offset`), when the grids are axis-aligned."
+    Ds, Dr = (np.asarray(g['direction'], float).reshape(3, 3) for g in (src, ref))
+    ss, sr = np.asarray(src['spacing'], float), np.asarray(ref['spacing'], float)
+    A = (Ds.T @ Dr) * sr[None, :] / ss[:, None]     # continuous source index = A @ i_ref + b
+    b = Ds.T @ (np.asarray(ref['origin'], float) - np.asarray(src['origin'], float)) / ss
+    out = []
+    for j in range(3):
+        col = np.abs(A[:, j]); a = int(col.argmax())
+        if (np.delete(col, a) > tol * col[a]).any(): return None
+        out.append((a, float(A[a, j]), float(b[a])))
+    return out if sorted(a for a, _, _ in out) == [0, 1, 2] else None
+
+def _separable(vol:np.ndarray, src:dict, ref:dict, axes:list, threshold=None, inclusive=False, block:int=16)->np.ndarray:
+    "Linear resampling of `vol` (numpy order, on `src`) onto `ref`, one axis at a time; thresholded to uint8 if `threshold`."
+    import torch
+    perm = [2 - axes[j][0] for j in (2, 1, 0)]   # source numpy axes in the order of the reference's (z, y, x)
+    t = torch.from_numpy(np.ascontiguousarray(np.transpose(vol, perm)))
+    W = [torch.from_numpy(_linear_weights(sc * np.arange(int(ref['size'][j])) + off, int(src['size'][a])))
+         for j, (a, sc, off) in enumerate(axes)]
+    n0, n1, n2 = t.shape
+    flat = t.reshape(n0, -1)
+    if threshold is None:   # probabilities: z, then y (batched over z), then x
+        return torch.matmul(W[1], (W[2] @ flat).reshape(-1, n1, n2)).matmul(W[0].T).numpy()
+    out = np.zeros(tuple(int(v) for v in ref['size'][::-1]), np.uint8)
+    hot = (t.reshape(n0, -1).amax(1) >= threshold - 1e-6).numpy()   # source slices that can reach the threshold
+    w2 = W[2].numpy()
+    for z0 in range(0, out.shape[0], block):
+        rows = w2[z0:z0 + block]
+        if not hot[(rows != 0).any(0)].any(): continue
+        v = torch.matmul(W[1], (W[2][z0:z0 + block] @ flat).reshape(-1, n1, n2)).matmul(W[0].T)
+        out[z0:z0 + block] = (v >= threshold if inclusive else v > threshold).numpy()
+    return out
+
+# %% ../nbs/03_preprocess.ipynb #3393cc82
 def to_reference_grid(probs:np.ndarray,   # (Z, S, S) or (Z, 1, S, S): per-slice probabilities (or a 0/1 mask)
                       geometry:Geometry|dict, # from `Prepared.geometry` (or its `to_dict()`)
-                      is_mask:bool=False,  # True: return a uint8 0/1 mask (kept where >= 0.5)
+                      is_mask:bool=False,  # True: the input is a 0/1 mask; return a uint8 mask kept where >= 0.5
+                      threshold:float|None=None, # return the uint8 mask `probability > threshold` (no float volume made)
+                      method:str='auto',   # `auto` (separable unless oblique), `separable` or `itk` (SimpleITK `Resample`)
                      )->sitk.Image:        # float32 probabilities or uint8 mask on the reference grid
     "Map a slice stack from `preprocess_case` back to the reference (pre-contrast) grid: the inverse transform."
     g = geometry if isinstance(geometry, Geometry) else Geometry.from_dict(geometry)
@@ -366,8 +439,17 @@ def to_reference_grid(probs:np.ndarray,   # (Z, S, S) or (Z, 1, S, S): per-slice
     Z = g.iso_shape[0]
     if probs.shape != (Z, g.size, g.size):
         raise UsageError(f'to_reference_grid: expected an array of shape {(Z, g.size, g.size)} for this geometry, got {probs.shape}')
-    sg = g.slice_grid
+    if method not in ('auto', 'separable', 'itk'): raise UsageError(f"to_reference_grid: method must be auto, separable or itk, got {method!r}")
+    sg, rg = g.slice_grid, g.ref_grid
+    cut, inclusive = (0.5, True) if is_mask else (threshold, False)
+    axes = axis_aligned_map(sg, rg) if method != 'itk' else None
+    if method == 'separable' and axes is None: raise UsageError('to_reference_grid: the grids are oblique; use method="itk" or "auto"')
+    if axes is not None:
+        out = sitk.GetImageFromArray(_separable(probs, sg, rg, axes, cut, inclusive))
+        out.SetSpacing(rg['spacing']); out.SetOrigin(rg['origin']); out.SetDirection(rg['direction'])
+        return out
     img = sitk.GetImageFromArray(np.ascontiguousarray(probs))
     img.SetSpacing(sg['spacing']); img.SetOrigin(sg['origin']); img.SetDirection(sg['direction'])
-    out = resample_to_grid(img, g.ref_grid, sitk.sitkLinear)
-    return sitk.Cast(out >= 0.5, sitk.sitkUInt8) if is_mask else out
+    out = resample_to_grid(img, rg, sitk.sitkLinear)
+    if cut is None: return out
+    return sitk.Cast(out >= cut if inclusive else out > cut, sitk.sitkUInt8)
