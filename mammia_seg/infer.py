@@ -259,7 +259,7 @@ def save_overlay(path, *args, **kwargs)->Path:
     with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
     return Path(path)
 
-# %% ../nbs/08_infer.ipynb #1a1e8943
+# %% ../nbs/08_infer.ipynb #290a3710
 def _info_beside(files):
     "The patient-info JSON of a case in the MAMA-MIA layout (`<data>/patient_info_files/<case_id>.json`), if any."
     if getattr(files, 'info_path', None): return files.info_path
