@@ -270,7 +270,7 @@ class Prepared:
     cohort: str = ''
     norm_stats: list = field(default_factory=list)  # (offset, scale) per channel ((0, 1) for missing phases)
 
-# %% ../nbs/03_preprocess.ipynb #1f7873b1
+# %% ../nbs/03_preprocess.ipynb #69d1c52d
 _INTERP = {'linear': sitk.sitkLinear, 'bspline': sitk.sitkBSpline}
 
 def _check_inputs(phases, mask, phase_indices, n_channels, case_id):
@@ -304,9 +304,10 @@ def preprocess_volume(phases:list,             # sitk images, one per phase; pha
     images = np.zeros((Z, cfg.n_channels, S, S), np.float32)
     stats = [(0.0, 1.0)] * cfg.n_channels
     def _on_grid(img): return sitk.GetArrayFromImage(resample_to_grid(pool_native(img, sgrid), sgrid, interp))
-    # the phases are pooled and resampled in threads (torch and SimpleITK release the GIL), as many as SimpleITK's
-    # thread setting allows (a preprocessing pool gives each worker its share of the cores that way)
-    threads = min(4, len(order), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads())
+    # the phases are pooled and resampled in threads (torch and SimpleITK release the GIL), one more than SimpleITK's
+    # thread setting (a preprocessing pool gives each worker its share of the cores that way): see `io.read_images`
+    from mammia_seg.io import _io_threads
+    threads = min(len(order), _io_threads())
     if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(threads) as ex: on_grid = list(ex.map(_on_grid, [phases[i] for i in order]))
