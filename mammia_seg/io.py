@@ -188,7 +188,7 @@ def case_files_from_folder(phases_folder,  # folder holding `<case>_0000.nii.gz 
         elif len(dicom) > 1: problem = f"folder holds {len(dicom)} DICOM series: put each phase in its own folder <case>_000k/"
     return CaseFiles(case_id, cohort_of(case_id), paths, mask_path=mask_path, phase_indices=ks, case_dir=folder, problem=problem)
 
-# %% ../nbs/02_io.ipynb #220746e8
+# %% ../nbs/02_io.ipynb #0281ca7e
 # NIfTI datatype codes of plain scalar voxels -> numpy type (RGB, complex and the like are left to SimpleITK)
 _NIFTI_TYPES = {2: 'u1', 4: 'i2', 8: 'i4', 16: 'f4', 64: 'f8', 256: 'i1', 512: 'u2', 768: 'u4', 1024: 'i8', 1280: 'u8'}
 try: import deflate as _libdeflate   # libdeflate: inflates a whole gzip file ~2x faster than zlib
@@ -238,7 +238,8 @@ def _gunzip(path:Path, need:int)->bytes:
         try:
             out = _libdeflate.gzip_decompress(data)
             if len(out) >= need: return out
-        except Exception: pass   # e.g. several members: zlib below
+        except Exception: pass
+        return gzip.decompress(data)   # several members, or damaged: zlib checks each member's CRC and says what is wrong
     out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, need)
     return out if len(out) >= need else gzip.decompress(data)   # several gzip members
 
@@ -274,7 +275,10 @@ def check_nifti_file(path, # a `.nii` or `.nii.gz` file
     fast = gz and _libdeflate is not None and hdr['vox_dtype'] is not None and not hdr['scaled']
     if hdr['dtype'] is None and not fast: return None
     dt = hdr['vox_dtype'] if fast else hdr['dtype']
-    if gz: vox = np.frombuffer(_gunzip(path, need), dt, count=hdr['n_vox'], offset=hdr['offset'])
+    if gz:
+        try: raw = _gunzip(path, need)
+        except (OSError, EOFError, zlib.error) as e: raise CaseError(case_id, f"corrupt gzip data ({e})", path) from None
+        vox = np.frombuffer(raw, dt, count=hdr['n_vox'], offset=hdr['offset'])
     else: vox = np.fromfile(path, dt, count=hdr['n_vox'], offset=hdr['offset'])
     if hdr['dtype'] is not None:
         msg = _nonfinite_message(vox.size - int(np.count_nonzero(np.isfinite(vox))), vox.size)
