@@ -188,7 +188,7 @@ def case_files_from_folder(phases_folder,  # folder holding `<case>_0000.nii.gz 
         elif len(dicom) > 1: problem = f"folder holds {len(dicom)} DICOM series: put each phase in its own folder <case>_000k/"
     return CaseFiles(case_id, cohort_of(case_id), paths, mask_path=mask_path, phase_indices=ks, case_dir=folder, problem=problem)
 
-# %% ../nbs/02_io.ipynb #0281ca7e
+# %% ../nbs/02_io.ipynb #66dfc811
 # NIfTI datatype codes of plain scalar voxels -> numpy type (RGB, complex and the like are left to SimpleITK)
 _NIFTI_TYPES = {2: 'u1', 4: 'i2', 8: 'i4', 16: 'f4', 64: 'f8', 256: 'i1', 512: 'u2', 768: 'u4', 1024: 'i8', 1280: 'u8'}
 try: import deflate as _libdeflate   # libdeflate: inflates a whole gzip file ~2x faster than zlib
@@ -292,7 +292,6 @@ def _image_from_voxels(path:Path, vox:np.ndarray)->sitk.Image:
     if reader.GetNumberOfComponents() != 1 or int(np.prod(size)) != vox.size: return sitk.ReadImage(str(path))
     img = sitk.GetImageFromArray(vox.reshape(size[::-1]))   # NIfTI stores x fastest, as ITK's buffer does
     if img.GetPixelID() != reader.GetPixelID(): return sitk.ReadImage(str(path))   # ITK reads another type: its way
-    if img.GetPixelID() != reader.GetPixelID(): return sitk.ReadImage(str(path))   # ITK would give another type: its way
     img.SetSpacing(reader.GetSpacing()); img.SetOrigin(reader.GetOrigin()); img.SetDirection(reader.GetDirection())
     return img
 

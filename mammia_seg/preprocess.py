@@ -373,7 +373,7 @@ def select_slices(prepared:Prepared,             # output of `preprocess_case`
     neg = np.sort(rng.choice(cand, n_neg, replace=False)) if n_neg else np.zeros(0, np.int64)
     return pos.astype(np.int64), neg.astype(np.int64)
 
-# %% ../nbs/03_preprocess.ipynb #a7d1e5e3
+# %% ../nbs/03_preprocess.ipynb #5ac63fb7
 def _linear_weights(c:np.ndarray, # continuous indices along one axis of the source
                     n:int,        # voxels along that axis
                    )->np.ndarray: # (len(c), n) float32
@@ -414,15 +414,14 @@ def _separable(vol:np.ndarray, src:dict, ref:dict, axes:list, threshold=None, in
          for j, (a, sc, off) in enumerate(axes)]
     n0, n1, n2 = t.shape
     flat = t.reshape(n0, -1)
-    if threshold is None:   # probabilities: z, then y (batched over z), then x
-        return torch.matmul(W[1], (W[2] @ flat).reshape(-1, n1, n2)).matmul(W[0].T).numpy()
+    def _slices(wz): return torch.matmul(W[1], (wz @ flat).reshape(-1, n1, n2)).matmul(W[0].T)   # z, then y, then x
+    if threshold is None: return _slices(W[2]).numpy()
     out = np.zeros(tuple(int(v) for v in ref['size'][::-1]), np.uint8)
-    hot = (t.reshape(n0, -1).amax(1) >= threshold - 1e-6).numpy()   # source slices that can reach the threshold
-    w2 = W[2].numpy()
+    hot = (flat.amax(1) >= threshold - 1e-6).numpy()   # source slices that can reach the threshold
+    used = W[2].numpy() != 0
     for z0 in range(0, out.shape[0], block):
-        rows = w2[z0:z0 + block]
-        if not hot[(rows != 0).any(0)].any(): continue
-        v = torch.matmul(W[1], (W[2][z0:z0 + block] @ flat).reshape(-1, n1, n2)).matmul(W[0].T)
+        if not hot[used[z0:z0 + block].any(0)].any(): continue
+        v = _slices(W[2][z0:z0 + block])
         out[z0:z0 + block] = (v >= threshold if inclusive else v > threshold).numpy()
     return out
 
