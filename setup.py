@@ -29,6 +29,8 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
+# an extra beyond nbdev's `dev`: `pip install -e ".[peers]"` adds nnU-Net for benchmarks/peers.py
+peers_requirements = shlex.split(cfg.get('peers_requirements') or '')
 
 setup(
     name = cfg['lib_name'],
@@ -42,7 +44,7 @@ setup(
     packages = find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements },
+    extras_require={'dev': dev_requirements, 'peers': peers_requirements},
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from .core import ConfigBase, UsageError, atomic_path
 
 # %% auto #0
-__all__ = ['ModelConfig', 'ConvBlock', 'UNet', 'build_model', 'n_params', 'count_flops', 'save_checkpoint', 'load_checkpoint',
-           'infer_model_config', 'model_from_checkpoint']
+__all__ = ['PRETRAINED', 'ModelConfig', 'ConvBlock', 'UNet', 'build_model', 'n_params', 'count_flops', 'weights_dir',
+           'resolve_checkpoint', 'save_checkpoint', 'load_checkpoint', 'infer_model_config', 'model_from_checkpoint',
+           'slim_checkpoint']
 
 # %% ../nbs/05_model.ipynb #85ff7332
 @dataclass
@@ -126,8 +127,24 @@ def count_flops(model:nn.Module, # a UNet (any 2D net)
     model.train(was_training)
     return counter.get_total_flops()
 
-# %% ../nbs/05_model.ipynb #c7dd7fe9
+# %% ../nbs/05_model.ipynb #0d17af34
 _PLAIN = (int, float, bool, complex, str, bytes, type(None), torch.dtype, torch.device)
+
+PRETRAINED = {'synthetic-v1': 'mammia_synthetic_v1.pth'}   # name -> file in mammia_seg/weights/
+
+def weights_dir()->Path:
+    "The folder of the package's shipped checkpoints."
+    import mammia_seg
+    return Path(mammia_seg.__file__).resolve().parent/'weights'
+
+def resolve_checkpoint(path_or_name)->Path:
+    "A checkpoint path as given, or the shipped file when it is a name of `PRETRAINED` and no such file exists."
+    p = Path(path_or_name)
+    name = str(path_or_name)
+    if not p.exists() and name in PRETRAINED:
+        p = weights_dir()/PRETRAINED[name]
+        if not p.exists(): raise UsageError(f"the shipped checkpoint {name!r} is missing from this installation ({p})")
+    return p
 
 def _check_plain(obj, where='checkpoint'):
     # exact types: numpy.float64 is a float subclass, but `weights_only` loading refuses it
@@ -153,7 +170,7 @@ def save_checkpoint(path,      # the file to write (`.pth`); its folder is creat
     with atomic_path(path) as tmp: torch.save(ckpt, tmp)
     return path
 
-# %% ../nbs/05_model.ipynb #b3b2dc83
+# %% ../nbs/05_model.ipynb #9fbcc664
 def _strip_prefix(sd:dict, prefix='module.'):
     "State dict of a DDP- or `torch.compile`-wrapped model -> the plain model's keys."
     for p in (prefix, '_orig_mod.'):
@@ -166,7 +183,7 @@ def load_checkpoint(path,                # a `.pth` file written by `save_checkp
                     map_location='cpu',  # where tensors go (`'cpu'`, a `torch.device`, ...)
                    )->dict:              # a dict with at least `model_state` and `model_config` (None when unknown)
     "Read a checkpoint safely (`weights_only=True`); a bare or DDP-prefixed state dict becomes a checkpoint dict."
-    path = Path(path)
+    path = resolve_checkpoint(path)
     if not path.exists(): raise UsageError(f"checkpoint {path} does not exist")
     if path.is_dir(): raise UsageError(f"checkpoint {path} is a folder, not a file")
     try:
@@ -231,3 +248,14 @@ def model_from_checkpoint(ckpt:dict|str|Path,        # a dict from `load_checkpo
     if problem: raise UsageError(problem)
     model.load_state_dict(state, strict=False)   # strict except for BatchNorm's `num_batches_tracked` counters
     return model.eval()
+
+# %% ../nbs/05_model.ipynb #65308453
+def slim_checkpoint(ckpt:dict,          # a training checkpoint (`load_checkpoint`)
+                    path,               # the file to write
+                    provenance:str='',  # what it was trained on, with which budget
+                    half:bool=True,     # store float weights as float16
+                   )->Path:
+    "Write an inference-only checkpoint: weights (fp16), model and preprocessing configs, metrics, provenance."
+    state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ckpt['model_state'].items()}
+    keep = {k: ckpt[k] for k in ('model_config', 'preprocess_config', 'epoch', 'metrics', 'train_config', 'version') if k in ckpt}
+    return save_checkpoint(path, {'model_state': state, **keep, 'provenance': provenance})

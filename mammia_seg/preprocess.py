@@ -270,7 +270,7 @@ class Prepared:
     cohort: str = ''
     norm_stats: list = field(default_factory=list)  # (offset, scale) per channel ((0, 1) for missing phases)
 
-# %% ../nbs/03_preprocess.ipynb #69d1c52d
+# %% ../nbs/03_preprocess.ipynb #3313d2c8
 _INTERP = {'linear': sitk.sitkLinear, 'bspline': sitk.sitkBSpline}
 
 def _check_inputs(phases, mask, phase_indices, n_channels, case_id):
@@ -334,10 +334,10 @@ def preprocess_volume(phases:list,             # sitk images, one per phase; pha
         m = soft >= 0.5
         mask_small = m.astype(np.uint8)[:, None]
         px_area = sgrid['spacing'][0] * sgrid['spacing'][1] / cfg.spacing**2
-        # a lesion thinner than a slice pixel can vanish at 0.5: its slices keep their (soft) area, so that they
-        # never count as lesion-free when negatives are chosen, while positives still need `min_lesion_px`
+        # a lesion thinner than a slice pixel can vanish at 0.5: its slices keep a (soft) area below `min_lesion_px`,
+        # so that they never count as lesion-free when negatives are chosen, nor as positives with an empty mask
         hard, faint = m.sum(axis=(1, 2)) * px_area, soft.sum(axis=(1, 2)) * px_area
-        lesion_px = np.where(hard > 0, hard, faint).astype(np.float32)
+        lesion_px = np.where(hard > 0, hard, np.minimum(faint, 0.5*cfg.min_lesion_px)).astype(np.float32)
     py, px, L = square_pad((Y, X))
     g0 = grid_of(phases[0])
     geometry = Geometry(ref_size=g0['size'], ref_spacing=g0['spacing'], ref_origin=g0['origin'], ref_direction=g0['direction'],
