@@ -13,13 +13,13 @@ from .core import ConfigBase, UsageError, MammiaError, atomic_path, cli_errors, 
 # %% auto #0
 __all__ = ['STAGES', 'DemoConfig', 'demo_manifest', 'case_table', 'run_demo', 'mammia_demo']
 
-# %% ../nbs/11_cli.ipynb #d63845b3
+# %% ../nbs/11_cli.ipynb #59aba756
 @dataclass
 class DemoConfig(ConfigBase):
     "Settings of `mammia_demo`; the defaults are what the README promises (minutes on a 2-core CPU)."
-    n_cases: int = 36          # synthetic cases (about 80% train+val, 20% held-out test, as `train_test_splits.csv` says)
+    n_cases: int = 48          # synthetic cases (about 80% train+val, 20% held-out test, as `train_test_splits.csv` says)
     seed: int = 0              # data, split and training seed
-    epochs: int = 14           # training epochs (early stopping may end sooner)
+    epochs: int = 10           # training epochs (early stopping may end sooner)
     batch_size: int = 16
     lr: float = 2e-3
     base: int = 16             # UNet base width (`ModelConfig.base`)
@@ -140,12 +140,12 @@ def run_demo(out_dir='demo_out',     # everything is written here
     say(f"total: {time.perf_counter() - t_all:.0f} s")
     return dict(out_dir=out_dir, evaluation=ev, mean_dice=allrow['dice'], checkpoint=best[-1], paths=paths, manifest=man)
 
-# %% ../nbs/11_cli.ipynb #c1d0ccb4
+# %% ../nbs/11_cli.ipynb #92474b4d
 @call_parse
 @cli_errors
 def mammia_demo(out_dir:str='demo_out', # folder for everything the demo writes
-                n_cases:int=36,         # synthetic cases
-                epochs:int=14,          # training epochs
+                n_cases:int=48,         # synthetic cases
+                epochs:int=10,          # training epochs
                 seed:int=0,             # data, split and training seed
                 workers:int=2,          # processes for synthesis and preprocessing
                 device:str='auto',      # auto, cpu, cuda, mps

@@ -280,7 +280,7 @@ def patient_split(h5_path,              # a slice file, or a dict case_id -> coh
     train = [cid for cid in pool if cid not in set(val)]
     return dict(train=train, val=val, test=sorted(test))
 
-# %% ../nbs/04_dataset.ipynb #42fd6d31
+# %% ../nbs/04_dataset.ipynb #c7645c34
 @dataclass
 class AugmentConfig(ConfigBase):
     "Probabilities and ranges of the training augmentation."
@@ -288,7 +288,7 @@ class AugmentConfig(ConfigBase):
     p_flip_ap:float=0.0        # anterior-posterior flip (rows); off: the chest wall is always posterior
     p_affine:float=0.6         # rotation + zoom + shift, one grid_sample
     rotate_deg:float=15.0      # rotation drawn from [-rotate_deg, rotate_deg]
-    scale:float=0.35           # zoom drawn log-uniformly from [1/(1+scale), 1+scale]
+    scale:float=1.0            # zoom drawn log-uniformly from [1/(1+scale), 1+scale]: 0.5-2 by default
     translate:float=0.12       # shift drawn from [-translate, translate] of the slice's side, per axis
     p_intensity:float=0.0      # legacy gain/offset jitter, the same for all real phases (superseded by `intensity`)
     gain:float=0.1             # ... gain drawn from [1-gain, 1+gain]

@@ -704,7 +704,7 @@ def breast_object(p:dict,     # the patient
     label = np.zeros(sh, np.uint8); label[sel] = np.where(w[sel] > 0.5, lab, 0)
     return dict(sl=sl, w=w, s0=full(s0), terms=[(full(slow), 'slow'), (full(bpe), 'bpe')], label=label, name='breast')
 
-# %% ../nbs/01_synthetic.ipynb #532fdb88
+# %% ../nbs/01_synthetic.ipynb #c14aea00
 LESION_SHAPES = {'round': .1, 'oval': .17, 'lobulated': .18, 'irregular': .2, 'spiculated': .17, 'nme': .18}
 
 ENHANCEMENT_PATTERNS = {'homogeneous': .4, 'heterogeneous': .4, 'rim': .2}
@@ -713,7 +713,7 @@ LESION_MEDIAN_ML = {'DUKE': 3.5, 'ISPY1': 13., 'ISPY2': 9., 'NACT': 14.}   # the
 
 def lesion_volume_ml(rng, cohort='ISPY2', scale=1.0)->float:
     "Volume of a primary lesion (ml): log-normal around the cohort's median, as the real expert masks (overall median 8.7 ml)."
-    return float(np.clip(np.exp(rng.normal(np.log(LESION_MEDIAN_ML.get(cohort, 8.)), 0.9)), 0.3, 150))*scale**3
+    return float(np.clip(np.exp(rng.normal(np.log(LESION_MEDIAN_ML.get(cohort, 8.)), 1.0)), 0.3, 150))*scale**3
 
 def _place_in_breast(p, b, rng, extent, tries=200):
     "A centre inside breast `b` where a structure of radius `extent` mm fits under the skin and in front of the muscle."
