@@ -18,22 +18,17 @@ For each: per-volume Dice (mean, median, min) and the false-positive volume far 
     python benchmarks/shortcuts.py                   # about 20-25 min on a 2-core CPU
     python benchmarks/shortcuts.py --quick           # small cases, 1 epoch: a smoke test of the script (~2 min)
     python benchmarks/shortcuts.py --reuse           # keep what an earlier run in --out_dir finished
+    python benchmarks/shortcuts.py --demo_dir ship --n_cases 160 --epochs 12 --seed 1
+                                                     # a finished `mammia_demo` folder with these settings: its model
 """
 import argparse, json, os, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
-from scipy import ndimage
 
 ROOT = Path(__file__).resolve().parents[1]
 
-def far_fp_ml(pred:np.ndarray, gt:np.ndarray, spacing, mm:float=20.)->float:
-    "Predicted volume (ml) farther than `mm` from every expert-lesion voxel (all of it when the expert mask is empty)."
-    if not pred.any(): return 0.
-    vox = float(np.prod(spacing))/1000
-    if not gt.any(): return float(pred.sum())*vox
-    dist = ndimage.distance_transform_edt(~gt, sampling=spacing)
-    return float((pred & (dist > mm)).sum())*vox
+from mammia_seg.metrics import fp_far_ml as far_fp_ml   # predicted ml farther than 20 mm from every expert-lesion voxel
 
 def score(pred_dir:Path, data_dir:Path, split=None)->list:
     from mammia_seg.io import find_cases, read_splits, read_image
@@ -66,6 +61,9 @@ def main():
     ap.add_argument('--out_dir', default='shortcuts_out'); ap.add_argument('--n_test', type=int, default=6)
     ap.add_argument('--held_out', default='ISPY1'); ap.add_argument('--quick', action='store_true')
     ap.add_argument('--reuse', action='store_true'); ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--demo_dir', default=None, help='a mammia_demo folder run with the settings below (reused as run_demo reuses)')
+    ap.add_argument('--n_cases', type=int, default=None); ap.add_argument('--epochs', type=int, default=None)
+    ap.add_argument('--seed', type=int, default=None)
     a = ap.parse_args()
     from mammia_seg.cli import run_demo, DemoConfig
     from mammia_seg.synthetic import make_dataset, COHORTS
@@ -76,9 +74,10 @@ def main():
     if out.exists() and not a.reuse: shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     quick = dict(n_cases=8, epochs=1, small=True, steps_per_epoch=4) if a.quick else {}
-    cfg = DemoConfig(**quick)
+    given = {k: v for k, v in dict(n_cases=a.n_cases, epochs=a.epochs, seed=a.seed).items() if v is not None}
+    cfg = DemoConfig(**{**quick, **given})
     t0 = time.perf_counter()
-    demo = run_demo(out/'demo', cfg, quiet=True, verbose=False)
+    demo = run_demo(Path(a.demo_dir) if a.demo_dir else out/'demo', cfg, quiet=True, verbose=False)
     ckpt = demo['checkpoint']
     print(f"demo model {ckpt.name}: held-out synthetic per-volume Dice {demo['mean_dice']:.3f} ({time.perf_counter() - t0:.0f} s)", flush=True)
     n, small = (3 if a.quick else a.n_test), cfg.small
@@ -105,12 +104,12 @@ def main():
     others = [c for c in COHORTS if c != ho]
     if not (a.reuse and (hd/'run').exists()):
         shutil.rmtree(hd, ignore_errors=True)
-        make_dataset(hd/'data', n_cases=cfg.n_cases, seed=cfg.seed, small=small, workers=a.workers, cohorts=others)
+        make_dataset(hd/'data', n_cases=min(cfg.n_cases, 48), seed=cfg.seed, small=small, workers=a.workers, cohorts=others)
         prepare_dataset(hd/'data', hd/'slices.h5', workers=a.workers, seed=cfg.seed, quiet=True)
         train(hd/'slices.h5', hd/'run', epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, split_seed=cfg.seed,
               device=cfg.device, model={'base': cfg.base}, steps_per_epoch=cfg.steps_per_epoch, quiet=True)
         make_dataset(hd/'test', n_cases=4*n if not a.quick else 12, seed=2000, small=small, workers=a.workers, cohorts=[ho])
-    best = sorted((hd/'run').glob('best_model_epoch*.pth'))[-1]
+    best = hd/'run'/'best.pth'
     segment_dataset(hd/'test', best, hd/'pred', device=cfg.device, quiet=True)
     results.append(summary(f'held_out_{ho}', score(hd/'pred', hd/'test'))); print(results[-1], flush=True)
     real = ROOT/'data'/'nact_pilot'

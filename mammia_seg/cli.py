@@ -4,16 +4,16 @@
 
 # %% ../nbs/11_cli.ipynb #33040bec
 from __future__ import annotations
-import json, shutil, time, os, sys
+import json, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from fastcore.script import call_parse
-from .core import ConfigBase, UsageError, MammiaError, atomic_path, cli_errors, get_logger, package_version
+from .core import ConfigBase, UsageError, MammiaError, atomic_path, cli_errors, package_version
 
 # %% auto #0
 __all__ = ['STAGES', 'DemoConfig', 'demo_manifest', 'case_table', 'run_demo', 'mammia_demo']
 
-# %% ../nbs/11_cli.ipynb #59aba756
+# %% ../nbs/11_cli.ipynb #91f542a7
 @dataclass
 class DemoConfig(ConfigBase):
     "Settings of `mammia_demo`; the defaults are what the README promises (minutes on a 2-core CPU)."
@@ -27,7 +27,8 @@ class DemoConfig(ConfigBase):
     small: bool = False        # tiny volumes (for tests of the demo itself)
     device: str = 'auto'
     steps_per_epoch: int|None = None  # None: one pass over the training slices
-    post: str = 'lcc'          # post-processing of the predicted masks: `lcc` keeps the largest connected component
+    post: str = 'breast,lcc'   # post-processing of the predicted masks: drop voxels outside the breast region, then keep the largest component
+    crop: str|None = None      # `breast`: slices cut to the breast region, `none`: the whole field of view; None: `PreprocessConfig`'s default
     tta: bool = True           # average the prediction with that of the left-right mirrored slices
 
 STAGES = ('synth', 'prepare', 'train', 'infer', 'evaluate')
@@ -78,7 +79,7 @@ def case_table(rows:list)->str:
         lines.append('  '.join(f"{str(r.get(k, '')):<{w}}" if d is None else f"{_fmt(r.get(k), d):>{w}}" for k, _, w, d in cols))
     return '\n'.join(lines)
 
-# %% ../nbs/11_cli.ipynb #958f56e4
+# %% ../nbs/11_cli.ipynb #da68dd6d
 def run_demo(out_dir='demo_out',     # everything is written here
              cfg:DemoConfig|None=None, # settings (defaults: `DemoConfig()`)
              quiet:bool=False,        # no progress bars
@@ -91,6 +92,7 @@ def run_demo(out_dir='demo_out',     # everything is written here
     from mammia_seg.train import train
     from mammia_seg.infer import segment_dataset
     from mammia_seg.evaluate import evaluate_dir
+    from mammia_seg.preprocess import PreprocessConfig
     cfg = DemoConfig.from_dict({**(cfg.to_dict() if cfg else {}), **overrides})
     if cfg.n_cases < 6: raise UsageError(f"--n_cases must be at least 6 (train, validation and test patients), got {cfg.n_cases}")
     out_dir = Path(out_dir)
@@ -113,7 +115,8 @@ def run_demo(out_dir='demo_out',     # everything is written here
     _save_manifest(out_dir, man)
     stage('synth', lambda: make_dataset(paths['synth'], n_cases=cfg.n_cases, seed=cfg.seed, small=cfg.small, workers=cfg.workers, quiet=quiet),
           lambda r: f"{cfg.n_cases} synthetic cases in {paths['synth']}")
-    stage('prepare', lambda: prepare_dataset(paths['synth'], paths['prepare'], workers=cfg.workers, seed=cfg.seed, quiet=quiet),
+    pcfg = PreprocessConfig(**({} if cfg.crop is None else dict(crop=cfg.crop)))
+    stage('prepare', lambda: prepare_dataset(paths['synth'], paths['prepare'], pcfg, workers=cfg.workers, seed=cfg.seed, quiet=quiet),
           lambda r: f"{r.get('n_slices', '?')} slices of {r.get('n_cases', '?')} cases in {paths['prepare']}")
     def _train():
         resume = (paths['train']/'last.pth').exists()
@@ -123,9 +126,9 @@ def run_demo(out_dir='demo_out',     # everything is written here
                      steps_per_epoch=cfg.steps_per_epoch, quiet=quiet)
     stage('train', _train, lambda r: f"best per-slice validation Dice {_fmt(r['best_metrics'].get('val_dice_slice'))}, "
                                     f"checkpoint {Path(r['best_path']).name}")
-    best = sorted(paths['train'].glob('best_model_epoch*.pth'))
-    if not best: raise MammiaError(f"training wrote no best checkpoint in {paths['train']}")
-    stage('infer', lambda: segment_dataset(paths['synth'], best[-1], paths['infer'], split='test', device=cfg.device, post=cfg.post, tta=cfg.tta, quiet=quiet),
+    best = paths['train']/'best.pth'   # training's best checkpoint under its fixed name
+    if not best.exists(): raise MammiaError(f"training wrote no best checkpoint in {paths['train']}")
+    stage('infer', lambda: segment_dataset(paths['synth'], best, paths['infer'], split='test', device=cfg.device, post=cfg.post, tta=cfg.tta, quiet=quiet),
           lambda r: f"{len(r['done'])} held-out cases segmented into {paths['infer']}" + (f", {len(r['skipped'])} skipped" if r['skipped'] else ''))
     ev = evaluate_dir(paths['infer'], paths['synth'], paths['evaluate'], split='test', quiet=True)
     allrow = [s for s in ev.summary if s['cohort'] == 'ALL'][0]
@@ -138,9 +141,9 @@ def run_demo(out_dir='demo_out',     # everything is written here
     say(f"report: {ev.files.get('report')}")
     say(f"overlays: {paths['evaluate']}")
     say(f"total: {time.perf_counter() - t_all:.0f} s")
-    return dict(out_dir=out_dir, evaluation=ev, mean_dice=allrow['dice'], checkpoint=best[-1], paths=paths, manifest=man)
+    return dict(out_dir=out_dir, evaluation=ev, mean_dice=allrow['dice'], checkpoint=best, paths=paths, manifest=man)
 
-# %% ../nbs/11_cli.ipynb #92474b4d
+# %% ../nbs/11_cli.ipynb #5815c8cd
 @call_parse
 @cli_errors
 def mammia_demo(out_dir:str='demo_out', # folder for everything the demo writes
@@ -150,9 +153,11 @@ def mammia_demo(out_dir:str='demo_out', # folder for everything the demo writes
                 workers:int=2,          # processes for synthesis and preprocessing
                 device:str='auto',      # auto, cpu, cuda, mps
                 base:int=16,            # UNet base width
-                post:str='lcc',         # post-processing of predicted masks: lcc (largest component) or none
+                post:str='breast,lcc',  # post-processing of predicted masks, in order: breast (drop voxels outside the breast region), lcc (largest component); none: raw
+                crop:str=None,          # breast (slices cut to the breast region) or none (whole field); default: PreprocessConfig's
                 small:bool=False,       # tiny volumes: a quick smoke test of the whole pipeline
                 quiet:bool=False,       # no progress bars
                ):
     "Run the whole pipeline on built-in synthetic data and print the per-volume Dice on held-out cases."
-    run_demo(out_dir, DemoConfig(n_cases=n_cases, epochs=epochs, seed=seed, workers=workers, device=device, base=base, post=post, small=small), quiet=quiet)
+    run_demo(out_dir, DemoConfig(n_cases=n_cases, epochs=epochs, seed=seed, workers=workers, device=device, base=base, post=post,
+                                 small=small, crop=crop), quiet=quiet)

@@ -4,15 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #72b3a6ea
 from __future__ import annotations
-import dataclasses, json, logging, os, random, sys, tempfile, contextlib, functools, time
-from dataclasses import dataclass, asdict, fields
+import json, logging, os, random, sys, tempfile, contextlib, functools
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 import numpy as np
+if TYPE_CHECKING: import torch   # annotations only: torch is imported where a function needs it
+
 
 # %% auto #0
-__all__ = ['MammiaError', 'UsageError', 'CaseError', 'atomic_path', 'ConfigBase', 'get_device', 'seed_everything', 'get_logger',
-           'cli_errors', 'progress', 'package_version']
+__all__ = ['MammiaError', 'UsageError', 'CaseError', 'atomic_path', 'ConfigBase', 'get_device', 'cpu_has_bf16',
+           'resolve_precision', 'autocast', 'seed_everything', 'get_logger', 'cli_errors', 'progress',
+           'package_version']
 
 # %% ../nbs/00_core.ipynb #14864197
 class MammiaError(Exception):
@@ -59,7 +62,7 @@ def atomic_path(path,          # the final file name
         with contextlib.suppress(FileNotFoundError): os.remove(tmp)
         raise
 
-# %% ../nbs/00_core.ipynb #7cff47b6
+# %% ../nbs/00_core.ipynb #29cef5a9
 def _to_jsonable(v):
     if isinstance(v, Path): return str(v)
     if isinstance(v, tuple): return [_to_jsonable(o) for o in v]
@@ -72,11 +75,12 @@ class ConfigBase:
     "Mixin for config dataclasses: `to_dict`, `from_dict`, `save`, `load` (JSON)."
     def to_dict(self)->dict: return {f.name:_to_jsonable(getattr(self, f.name)) for f in fields(self)}
     @classmethod
-    def from_dict(cls, d:dict|None=None, **kwargs):
-        "Build from a dict (unknown keys dropped with a warning); `kwargs` override."
+    def from_dict(cls, d:dict|None=None, strict:bool=False, **kwargs):
+        "Build from a dict (unknown keys: an error if `strict`, else dropped with a warning); `kwargs` override."
         d = {**(d or {}), **kwargs}
         names = {f.name:f for f in fields(cls)}
         unknown = sorted(set(d) - set(names))
+        if unknown and strict: raise UsageError(f"{cls.__name__}: unknown key(s) {', '.join(map(repr, unknown))}")
         if unknown: logging.getLogger('mammia_seg').warning(f"{cls.__name__}: ignoring unknown keys {unknown}")
         vals = {}
         for k,v in d.items():
@@ -94,7 +98,10 @@ class ConfigBase:
         with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True), encoding='utf-8')
         return path
     @classmethod
-    def load(cls, path): return cls.from_dict(json.loads(Path(path).read_text(encoding='utf-8')))
+    def load(cls, path):
+        "Read a JSON file strictly: a key the class does not have is a `UsageError` naming it and the file."
+        try: return cls.from_dict(json.loads(Path(path).read_text(encoding='utf-8')), strict=True)
+        except UsageError as e: raise UsageError(f"{path}: {e}") from None
 
 # %% ../nbs/00_core.ipynb #961fc47b
 def get_device(name:str='auto', # `auto`, `cpu`, `cuda`, `cuda:1` or `mps`
@@ -114,8 +121,41 @@ def get_device(name:str='auto', # `auto`, `cpu`, `cuda`, `cuda:1` or `mps`
         idx = int(name.split(':')[1]) if ':' in name else 0
         if idx >= torch.cuda.device_count(): raise UsageError(f"device {name!r} asked for, but only {torch.cuda.device_count()} CUDA device(s) exist")
     if kind == 'mps' and not (getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()):
-        raise UsageError(f"device 'mps' asked for, but Apple MPS is not available on this machine; use --device cpu or auto")
+        raise UsageError("device 'mps' asked for, but Apple MPS is not available on this machine; use --device cpu or auto")
     return torch.device(name)
+
+# %% ../nbs/00_core.ipynb #prec0cd1
+def cpu_has_bf16()->bool:
+    "True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX), where bf16 autocast is fast."
+    import torch
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception: return False
+
+def resolve_precision(precision:str,         # auto, fp32, bf16 or fp16
+                      device:torch.device,   # where the model runs
+                     )->str:                 # fp32, bf16 or fp16
+    "The precision a run uses on `device`: `auto` -> the fastest safe one; impossible combinations -> `UsageError`."
+    import torch
+    p, kind = (precision or 'auto').lower(), torch.device(device).type
+    if p not in ('auto', 'fp32', 'bf16', 'fp16'): raise UsageError(f"--precision must be auto, fp32, bf16 or fp16, got {precision!r}")
+    if p == 'auto':
+        if kind == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+        if kind == 'cpu': return 'bf16' if cpu_has_bf16() else 'fp32'
+        return 'fp32'
+    if p == 'fp16' and kind == 'cpu':
+        raise UsageError("--precision fp16 is not available on CPU (slow kernels, no loss scaler): use bf16 or fp32")
+    if p == 'bf16' and kind == 'cuda' and not torch.cuda.is_bf16_supported():
+        raise UsageError(f"--precision bf16: this GPU ({torch.cuda.get_device_name()}) has no bf16 support; use fp16 or fp32")
+    return p
+
+def autocast(device:torch.device, # where the model runs
+             precision:str,       # fp32, bf16 or fp16 (from `resolve_precision`)
+            ):
+    "The autocast context for `precision` (a no-op for fp32)."
+    import torch
+    if precision == 'fp32': return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16 if precision == 'bf16' else torch.float16)
+
 
 # %% ../nbs/00_core.ipynb #31dc0c64
 def seed_everything(seed:int=0, # one seed for Python, numpy and torch

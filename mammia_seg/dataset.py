@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, h5py, torch
 import torch.nn.functional as F
 from fastcore.script import call_parse, Param
-from .core import *
+from .core import CaseError, ConfigBase, UsageError, atomic_path, cli_errors, package_version, progress
 from .augment import IntensityConfig, augment_intensity
 
 # %% auto #0
@@ -20,7 +20,7 @@ __all__ = ['FORMAT', 'IMAGE_DTYPES', 'COMPRESSIONS', 'check_dtype', 'check_compr
            'patient_split', 'AugmentConfig', 'augment_slice', 'SliceDataset', 'BalancedBatchSampler', 'case_seed',
            'prepare_case_slices', 'parse_shard', 'prepare_dataset', 'merge_h5', 'mammia_prepare', 'mammia_merge']
 
-# %% ../nbs/04_dataset.ipynb #9726a2cc
+# %% ../nbs/04_dataset.ipynb #1aa10c7d
 FORMAT = 'mammia_seg.slices/1'
 IMAGE_DTYPES = ('float16', 'float32')
 COMPRESSIONS = ('none', 'lzf', 'gzip')
@@ -52,7 +52,8 @@ def create_h5(f:h5py.File,           # a file open for writing
     for name, shape, dt in [('images', (n_channels, size, size), dtype), ('masks', (1, size, size), np.uint8)]:
         f.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dt, chunks=(1, *shape), compression=comp)
     for name, shape, dt in [('case_id', (), _STR), ('slice_index', (), np.int32), ('is_positive', (), bool),
-                            ('phase_present', (n_channels,), bool), ('cohort', (), _STR), ('tissue_frac', (), np.float32)]:
+                            ('phase_present', (n_channels,), bool), ('cohort', (), _STR), ('tissue_frac', (), np.float32),
+                            ('breast_frac', (), np.float32)]:
         f.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dt, chunks=(4096, *shape))
     f.create_group('cases')
     f.attrs['format'] = FORMAT
@@ -62,7 +63,7 @@ def create_h5(f:h5py.File,           # a file open for writing
     for k, v in (attrs or {}).items(): f.attrs[k] = json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v
     return f
 
-# %% ../nbs/04_dataset.ipynb #3778b72c
+# %% ../nbs/04_dataset.ipynb #a2e06902
 @dataclass
 class CaseSlices:
     "The selected slices of one case, ready to append to a slice file."
@@ -77,6 +78,7 @@ class CaseSlices:
     geometry:dict|None=None        # `preprocess.Geometry.to_dict()`
     n_slices_volume:int=-1         # Z of the reoriented volume
     official_split:str=''          # 'train' / 'test' from `train_test_splits.csv`, or ''
+    breast_frac:np.ndarray|None=None  # (n,) float: share of each slice in the breast region
 
 def _json_default(o):
     if isinstance(o, np.generic): return o.item()
@@ -94,10 +96,12 @@ def append_case(f:h5py.File,    # a slice file open for writing
     if cs.case_id in f['cases']: raise UsageError(f"case {cs.case_id} is already in {f.filename}")
     n0 = f['images'].shape[0]
     tissue = np.full(n, np.nan, np.float32) if cs.tissue_frac is None else cs.tissue_frac
+    breast = np.full(n, np.nan, np.float32) if cs.breast_frac is None else cs.breast_frac
     columns = dict(images=cs.images, masks=cs.masks, case_id=np.array([cs.case_id]*n, dtype=object),
                    slice_index=cs.slice_index, is_positive=cs.is_positive,
                    phase_present=np.broadcast_to(np.asarray(cs.phase_present, bool), (n, C)),
                    cohort=np.array([cs.cohort]*n, dtype=object), tissue_frac=tissue)
+    if 'breast_frac' in f: columns['breast_frac'] = breast   # files written before it existed go on without it
     for name, values in columns.items():
         ds = f[name]
         ds.resize(n0 + n, axis=0)
@@ -108,7 +112,7 @@ def append_case(f:h5py.File,    # a slice file open for writing
                    geometry=json.dumps(cs.geometry, default=_json_default) if cs.geometry is not None else '')
     return n0 + n
 
-# %% ../nbs/04_dataset.ipynb #e8cd4082
+# %% ../nbs/04_dataset.ipynb #4c8e9f78
 @contextlib.contextmanager
 def open_slices(h5_path,  # a file written by `prepare_dataset`
                 mode='r', **kwargs):
@@ -123,11 +127,11 @@ def open_slices(h5_path,  # a file written by `prepare_dataset`
         yield f
     finally: f.close()
 
-def read_index(h5_path)->dict:  # per-slice columns: case_id, cohort (str arrays), slice_index, is_positive, phase_present, tissue_frac
-    "The per-slice columns of a slice file (everything but images and masks) as numpy arrays."
+def read_index(h5_path)->dict:  # per-slice columns: case_id, cohort (str arrays), slice_index, is_positive, phase_present, tissue_frac, breast_frac
+    "The per-slice columns of a slice file (everything but images and masks) as numpy arrays (`breast_frac` only where the file has it)."
     with open_slices(h5_path) as f:
         res = {k: f[k].asstr()[:].astype(str) for k in ('case_id', 'cohort')}
-        res.update({k: f[k][:] for k in ('slice_index', 'is_positive', 'phase_present', 'tissue_frac') if k in f})
+        res.update({k: f[k][:] for k in ('slice_index', 'is_positive', 'phase_present', 'tissue_frac', 'breast_frac') if k in f})
     return res
 
 def read_cases(h5_path)->dict:  # case_id -> dict(start, count, cohort, official_split, geometry, n_slices_volume, phase_present)
@@ -149,7 +153,7 @@ def file_attrs(h5_path)->dict:  # the file attributes, JSON ones decoded
         if k in a: a[k] = json.loads(a[k])
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in a.items()}
 
-# %% ../nbs/04_dataset.ipynb #a2d35b27
+# %% ../nbs/04_dataset.ipynb #e4a65ded
 def fake_case_slices(case_id:str,     # e.g. `DUKE_001`
                      cohort:str='DUKE',
                      n_pos:int=3,     # slices with a lesion
@@ -174,7 +178,8 @@ def fake_case_slices(case_id:str,     # e.g. `DUKE_001`
     order = rng.permutation(n)   # positives and negatives interleaved along z, as in a real volume
     return CaseSlices(case_id, cohort, images[order], masks[order], slice_index, masks[order].reshape(n, size*size).any(1),
                       np.arange(6) < n_phases, rng.uniform(0.2, 0.6, n).astype(np.float32),
-                      geometry=dict(size=[size, size, n_z], spacing=[1., 1., 1.]), n_slices_volume=n_z)
+                      geometry=dict(size=[size, size, n_z], spacing=[1., 1., 1.]), n_slices_volume=n_z,
+                      breast_frac=rng.uniform(0.05, 0.3, n).astype(np.float32))
 
 # %% ../nbs/04_dataset.ipynb #6b211135
 def describe_h5(h5_path, # a slice file
@@ -440,7 +445,7 @@ class BalancedBatchSampler(torch.utils.data.Sampler):
             batch = [next(ps) for _ in range(n_pos)] + [next(ns) for _ in range(self.batch_size - n_pos)]
             yield [int(b) for b in rng.permutation(batch)]
 
-# %% ../nbs/04_dataset.ipynb #6809a21a
+# %% ../nbs/04_dataset.ipynb #c99942f1
 def case_seed(case_id:str, seed:int=0)->int:
     "A per-case seed that depends only on the case id and `seed` (not on the case's place in a list or shard)."
     return (zlib.crc32(case_id.encode()) + 1_000_003 * int(seed)) % 2**31
@@ -466,7 +471,8 @@ def prepare_case_slices(files,           # an `io.CaseFiles`
                       masks=prep.mask[rows].astype(np.uint8), slice_index=rows.astype(np.int32),
                       is_positive=np.isin(rows, pos), phase_present=np.asarray(prep.phase_present, bool),
                       tissue_frac=np.asarray(prep.tissue_frac, np.float32)[rows], geometry=geometry,
-                      n_slices_volume=len(prep.images))
+                      n_slices_volume=len(prep.images),
+                      breast_frac=None if prep.breast_frac is None else np.asarray(prep.breast_frac, np.float32)[rows])
 
 def _one_line(e:BaseException)->str:
     msg = (str(e).strip().splitlines() or [''])[0]
@@ -584,7 +590,7 @@ def prepare_dataset(data_dir,              # dataset folder in the MAMA-MIA layo
     summary['seconds'] = round(time.perf_counter() - t0, 2)
     return summary
 
-# %% ../nbs/04_dataset.ipynb #10706a34
+# %% ../nbs/04_dataset.ipynb #430f7e90
 def merge_h5(parts,                 # slice files to join (e.g. the outputs of `--shard 0/4` ... `--shard 3/4`)
              out_path,              # the merged file (must not exist)
              quiet:bool=False,      # no progress bar
@@ -618,11 +624,12 @@ def merge_h5(parts,                 # slice files to join (e.g. the outputs of `
             append_case(out, CaseSlices(cid, str(g['cohort']), f['images'][rows], f['masks'][rows], f['slice_index'][rows],
                                         f['is_positive'][rows], g['phase_present'], f['tissue_frac'][rows],
                                         json.loads(g['geometry']) if g.get('geometry') else None,
-                                        int(g.get('n_slices_volume', -1)), str(g.get('official_split', ''))))
+                                        int(g.get('n_slices_volume', -1)), str(g.get('official_split', '')),
+                                        f['breast_frac'][rows] if 'breast_frac' in f else None))
     idx = read_index(out_path)
     return dict(out_path=str(out_path), n_parts=len(parts), n_cases=len(where), n_slices=len(idx['case_id']))
 
-# %% ../nbs/04_dataset.ipynb #1d2c5c17
+# %% ../nbs/04_dataset.ipynb #499481a1
 def _print_summary(s:dict):
     print(f"{s['out_path']}: {s['n_written']} case(s) written"
           + (f", {s['n_already_done']} already in the file" if s['n_already_done'] else '')
@@ -642,6 +649,7 @@ def mammia_prepare(data_dir:str=None,      # dataset folder in the MAMA-MIA layo
                    spacing:float=1.0,      # resampling grid in mm
                    neg_ratio:float=1.0,    # negative slices per positive slice
                    min_lesion_px:int=20,   # lesion pixels for a slice to count as positive
+                   crop:str=None,          # none (whole field of view) or breast (slices cut to the breast region); default: PreprocessConfig's
                    shard:str=None,         # K/N: only every N-th case, from the K-th (for N machines; join with mammia_merge)
                    dtype:str='float16',    # image dtype stored: float16 or float32
                    compression:str='none', # none, lzf or gzip
@@ -655,14 +663,15 @@ def mammia_prepare(data_dir:str=None,      # dataset folder in the MAMA-MIA layo
     for name, v, ok in [('size', size, size >= 8), ('spacing', spacing, spacing > 0), ('neg_ratio', neg_ratio, neg_ratio >= 0),
                         ('min_lesion_px', min_lesion_px, min_lesion_px >= 1)]:
         if not ok: raise UsageError(f"--{name} {v} is out of range")
-    cfg = PreprocessConfig(size=size, spacing=spacing, neg_ratio=neg_ratio, min_lesion_px=min_lesion_px)
+    cfg = PreprocessConfig(size=size, spacing=spacing, neg_ratio=neg_ratio, min_lesion_px=min_lesion_px,
+                           **({} if crop is None else dict(crop=crop)))
     s = prepare_dataset(data_dir, out_path, cfg, workers=workers, shard=shard, dtype=dtype, compression=compression,
                         seed=seed, quiet=quiet)
     _print_summary(s)
     if s['n_todo'] and not s['n_written']:
         print(f"error: no case could be prepared; {out_path} was not written", file=sys.stderr); sys.exit(2)
     if not s['n_todo'] and not s['n_cases_in_file']:
-        print(f"error: no case found to prepare", file=sys.stderr); sys.exit(2)
+        print("error: no case found to prepare", file=sys.stderr); sys.exit(2)
 
 @call_parse
 @cli_errors

@@ -13,13 +13,14 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 import ipywidgets as W
 from .core import MammiaError, UsageError, CaseError
+from .results import EXPERT_COLOR, PRED_COLOR   # the colours of the overlay PNGs
 from .io import grid_difference, resample_to_grid, read_image
 
 # %% auto #0
-__all__ = ['AXES', 'EXPERT_COLOUR', 'PRED_COLOUR', 'H5_TABLES', 'LOG_NAMES', 'to_lps', 'ViewCase', 'view_case', 'image_names',
-           'case_slice', 'auto_window', 'default_slice', 'ViewerFigure', 'show_case', 'CaseViewer', 'h5_index',
-           'filter_h5_slices', 'show_h5_slices', 'H5Browser', 'find_run_log', 'read_run_log', 'find_best_checkpoint',
-           'checkpoint_summary', 'show_run', 'RunViewer']
+__all__ = ['AXES', 'H5_TABLES', 'LOG_NAMES', 'to_lps', 'ViewCase', 'view_case', 'image_names', 'case_slice', 'auto_window',
+           'default_slice', 'ViewerFigure', 'show_case', 'CaseViewer', 'h5_index', 'filter_h5_slices', 'show_h5_slices',
+           'H5Browser', 'find_run_log', 'read_run_log', 'find_best_checkpoint', 'checkpoint_summary', 'show_run',
+           'RunViewer']
 
 # %% ../nbs/10_explore.ipynb #439d2a39
 def to_lps(img:sitk.Image, # any 3D image
@@ -202,7 +203,6 @@ def default_slice(vc:ViewCase, axis='axial')->int:
 
 # %% ../nbs/10_explore.ipynb #b1c3ceb0
 _ORIENT = {'axial': ('R', 'L', 'A', 'P'), 'coronal': ('R', 'L', 'S', 'I'), 'sagittal': ('A', 'P', 'S', 'I')}
-EXPERT_COLOUR, PRED_COLOUR = '#00e5ff', '#ff2bd6'  # the colours of `infer`'s overlay PNGs
 
 class ViewerFigure(Figure):
     "A matplotlib `Figure` outside pyplot's registry, with an Agg canvas; shows itself as a PNG in notebooks."
@@ -250,7 +250,7 @@ def show_case(source,                # anything `view_case` takes (a `ViewCase`,
     row_mm, col_mm = _spacing_2d(vc, axis)
     ax.imshow(img, cmap='gray', vmin=lo, vmax=hi, aspect=row_mm/col_mm, interpolation='nearest')
     ax_i = AXES[axis]; notes = []
-    for show, m, colour, gid in ((show_mask, vc.mask, EXPERT_COLOUR, 'expert'), (show_pred, vc.pred, PRED_COLOUR, 'pred')):
+    for show, m, colour, gid in ((show_mask, vc.mask, EXPERT_COLOR, 'expert'), (show_pred, vc.pred, PRED_COLOR, 'pred')):
         if m is None: continue
         m2 = _take(m, ax_i, slice_index)
         if show: _outline(ax, m2, colour, gid)
@@ -464,7 +464,7 @@ def show_h5_slices(h5_path,               # HDF5 file written by `mammia_prepare
         tile, ok = _h5_tile_image(img6, present, image)
         lo, hi = np.percentile(tile, percentiles) if ok else (0., 1.)
         ax.imshow(tile if ok else np.zeros_like(tile), cmap='gray', vmin=lo, vmax=max(hi, lo+1e-6), interpolation='nearest')
-        if show_mask: _outline(ax, m[0] > 0, EXPERT_COLOUR, 'expert')
+        if show_mask: _outline(ax, m[0] > 0, EXPERT_COLOR, 'expert')
         flags = ''.join(str(i) if p else '-' for i, p in enumerate(present))
         label = '+' if index['is_positive'][r] else '-'
         ax.set_title(f"{index['case_id'][r]} z{index['slice_index'][r]} {label}\nph {flags}" + ('' if ok else f'\n{image} absent'),

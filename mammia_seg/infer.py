@@ -4,26 +4,24 @@
 
 # %% ../nbs/08_infer.ipynb #3c7f05f0
 from __future__ import annotations
-import contextlib, dataclasses, json, os, sys, tempfile, time
+import contextlib, dataclasses, json, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 import torch
 from scipy import ndimage
 from fastcore.script import call_parse, store_true, Param
-from .core import (MammiaError, UsageError, CaseError, atomic_path, get_device, get_logger, cli_errors, progress,
-                             package_version)
-from .io import find_cases, case_files_from_folder, load_case, read_image, read_splits, read_patient_info, breast_box
+from .core import (MammiaError, UsageError, atomic_path, get_device, get_logger, cli_errors, progress,
+                             resolve_precision)
+from .io import case_files_from_folder, load_case, read_image, read_patient_info, breast_box
 from .preprocess import PreprocessConfig, preprocess_case, to_reference_grid
 from .model import load_checkpoint, model_from_checkpoint
-from .results import (same_grid, resample_like, mask_metrics, format_metrics, overlay_figure, save_overlay,
-                                select_cases, read_run_split)
-from .train import resolve_precision, cpu_has_bf16
+from .results import mask_metrics, format_metrics, save_overlay, select_cases, read_run_split
 
 # %% auto #0
 __all__ = ['POST_CHOICES', 'load_model', 'Ensemble', 'autocast_dtype', 'predict_slices', 'largest_component', 'apply_box',
-           'postprocess', 'predict_case', 'write_image', 'segment_case_files', 'run_split_for', 'segment_folder',
-           'segment_dataset', 'mammia_infer']
+           'region_at', 'check_post', 'postprocess', 'predict_case', 'write_image', 'segment_case_files',
+           'run_split_for', 'segment_folder', 'segment_dataset', 'mammia_infer']
 
 # %% ../nbs/08_infer.ipynb #4459326c
 def load_model(checkpoint,          # a `.pth` path (full checkpoint or bare `state_dict`), a dict from `load_checkpoint`, or a list of them (an `Ensemble`)
@@ -111,7 +109,7 @@ def _probs(model, x, tta):
     if tta: prob = (prob + torch.sigmoid(model(x.flip(-1)).float()).flip(-1)) / 2
     return prob
 
-# %% ../nbs/08_infer.ipynb #b67026cd
+# %% ../nbs/08_infer.ipynb #ad410aaa
 def largest_component(mask:np.ndarray, # 3D boolean mask
                      )->np.ndarray:    # the same mask with only its largest 26-connected component
     "Keep the largest connected component of `mask`."
@@ -128,32 +126,62 @@ def apply_box(mask:np.ndarray, # 3D mask in `GetArrayFromImage` order
     keep[tuple(box)] = True
     return mask.astype(bool) & keep
 
-POST_CHOICES = ('none', 'lcc', 'box')
+def region_at(mask:np.ndarray,     # 3D boolean mask on `ref`'s grid, `GetArrayFromImage` order
+              region:sitk.Image,    # a label map on any grid (e.g. `Prepared.breast`, 3 mm); > 0 is inside
+              ref:sitk.Image,       # the image whose grid `mask` is on
+             )->np.ndarray:         # bool like `mask`: its voxels whose nearest `region` voxel is inside
+    "Look `region` up (nearest voxel, by physical position) at the voxels of `mask` only."
+    out = np.zeros(mask.shape, bool)
+    idx = np.nonzero(mask)
+    if not idx[0].size: return out
+    def affine(img): return (np.asarray(img.GetDirection(), float).reshape(3, 3) * np.asarray(img.GetSpacing(), float),
+                             np.asarray(img.GetOrigin(), float))
+    (A, o), (B, ob) = affine(ref), affine(region)
+    pts = o + np.stack(idx[::-1], 1).astype(np.float64) @ A.T
+    c = np.rint(np.linalg.solve(B, (pts - ob).T).T).astype(np.int64)
+    size = np.asarray(region.GetSize())
+    ok = ((c >= 0) & (c < size)).all(1)
+    lab = np.zeros(len(c), bool)
+    arr = sitk.GetArrayViewFromImage(region)
+    lab[ok] = arr[c[ok, 2], c[ok, 1], c[ok, 0]] > 0
+    out[idx] = lab
+    return out
 
-def postprocess(mask:np.ndarray, # 3D boolean mask on the original grid, `GetArrayFromImage` order
-                post='none',     # `none`, `lcc`, `box`, or several joined by commas, e.g. `box,lcc` (applied in that order)
-                box=None,        # the breast box for `box` (numpy slices from `io.breast_box`; skipped with a warning when None)
-               )->np.ndarray:
-    "Apply the post-processing steps named in `post`."
+POST_CHOICES = ('none', 'breast', 'lcc', 'box')
+
+def check_post(post)->list:  # the steps, lower case
+    "The post-processing steps named in `post` (comma- or plus-separated); a `UsageError` for an unknown one."
     steps = [s.strip().lower() for s in str(post or 'none').replace('+', ',').split(',') if s.strip()]
     bad = [s for s in steps if s not in POST_CHOICES]
-    if bad: raise UsageError(f"unknown post-processing {bad[0]!r}: use none, lcc, box or e.g. box,lcc")
+    if bad: raise UsageError(f"unknown post-processing {bad[0]!r}: use none, breast, lcc, box or e.g. breast,lcc")
+    return steps
+
+def postprocess(mask:np.ndarray, # 3D boolean mask on the original grid, `GetArrayFromImage` order
+                post='breast',   # `none`, `breast`, `lcc`, `box`, or several joined by commas, e.g. `breast,lcc` (applied in that order)
+                box=None,        # the breast box for `box` (numpy slices from `io.breast_box`; skipped with a warning when None)
+                region=None,     # for `breast`: a bool array like `mask` (True where a lesion may be), or a function of the mask giving one
+               )->np.ndarray:
+    "Apply the post-processing steps named in `post`."
+    steps = check_post(post)
     mask = mask.astype(bool)
     for s in steps:
         if s == 'box':
             if box is None: get_logger('mammia_seg.infer').warning("post 'box': no breast box for this case, skipped")
             else: mask = apply_box(mask, box)
+        elif s == 'breast':
+            if region is None: get_logger('mammia_seg.infer').warning("post 'breast': no breast region for this case, skipped")
+            else: mask = mask & (region(mask) if callable(region) else np.asarray(region, bool))
         elif s == 'lcc': mask = largest_component(mask)
     return mask
 
-# %% ../nbs/08_infer.ipynb #88071ae0
+# %% ../nbs/08_infer.ipynb #bcd98378
 def predict_case(model,                # a net from `load_model` (or any 2D net, or an `Ensemble`), or checkpoint path(s)
                  case,                 # an `io.Case` from `load_case`
                  device=None,          # where the net runs (default: where the model's weights are)
                  precision='auto',     # see `autocast_dtype`
                  batch_size:int=32,    # slices per forward pass
                  tta:bool=False,       # left-right flip test-time augmentation
-                 post='none',          # `none`, `lcc`, `box` or `box,lcc` (see `postprocess`)
+                 post='breast',        # `breast` (default), `none`, `lcc`, `box`, or e.g. `breast,lcc` (see `postprocess`)
                  preprocess_cfg=None,  # a `PreprocessConfig`; default: the checkpoint's (`model.preprocess_config`)
                  threshold:float=0.5,  # probability above which a voxel is lesion
                  timings:dict|None=None, # if a dict: filled with seconds for `preprocess`, `network`, `map_back`
@@ -181,8 +209,12 @@ def predict_case(model,                # a net from `load_model` (or any 2D net,
     else:   # thresholded block by block: no full-size float volume
         prob_img, mask_ref = None, _checked(to_reference_grid(probs, prep.geometry, threshold=threshold))
         raw = sitk.GetArrayViewFromImage(mask_ref).view(bool)   # `mask_ref` keeps the buffer alive
-    box = breast_box(case.info, shape=raw.shape) if 'box' in str(post) and case.info else None
-    mask = postprocess(raw, post, box)
+    box = breast_box(case.info, shape=raw.shape) if case.info else None
+    # the breast region of the forward transform: its patient-info box exactly, or the automatic mask looked up at the voxels
+    region = None
+    if prep.breast_source == 'box' and box is not None: region = lambda m: apply_box(np.ones(m.shape, bool), box)
+    elif prep.breast is not None: region = lambda m: region_at(m, prep.breast, ref)
+    mask = postprocess(raw, post, box, region)
     mask_img = _checked(sitk.GetImageFromArray(mask.view(np.uint8)))
     timings.update(preprocess=t1 - t0, network=t2 - t1, map_back=time.perf_counter() - t2)
     return mask_img, prob_img
@@ -194,7 +226,7 @@ def write_image(img:sitk.Image, path)->Path:
     with atomic_path(path) as tmp: sitk.WriteImage(img, str(tmp), True)
     return path
 
-# %% ../nbs/08_infer.ipynb #26b08d0b
+# %% ../nbs/08_infer.ipynb #e0c577b3
 def _info_beside(files):
     "The patient-info JSON of a case in the MAMA-MIA layout (`<data>/patient_info_files/<case_id>.json`), if any."
     if getattr(files, 'info_path', None): return files.info_path
@@ -209,7 +241,7 @@ def _info_beside(files):
 def segment_case_files(model,              # a net from `load_model`
                        files,              # an `io.CaseFiles`
                        out_dir,            # where `<case_id>.nii.gz` goes
-                       device='cpu', precision='auto', batch_size:int=32, tta:bool=False, post='none',
+                       device='cpu', precision='auto', batch_size:int=32, tta:bool=False, post='breast',
                        save_prob:bool=False, # also write `<case_id>_prob.nii.gz`
                        with_metrics:bool=True, # with an expert mask in `files`: write `<case_id>_metrics.txt` and `_overlay.png`
                        timings:dict|None=None, # if a dict: seconds per stage (`read`, `preprocess`, `network`, `map_back`, `write`)
@@ -273,7 +305,7 @@ def segment_folder(phases_folder,       # one case's folder: `<case_id>_0000.nii
                    checkpoint,          # checkpoint path, several (an ensemble), or a net from `load_model`
                    out_dir,             # output folder (created)
                    mask_path=None,      # expert mask: also metrics `.txt` and overlay `.png`
-                   device='auto', precision='auto', batch_size:int=32, tta:bool=False, post='none', save_prob:bool=False,
+                   device='auto', precision='auto', batch_size:int=32, tta:bool=False, post='breast', save_prob:bool=False,
                    timings:dict|None=None,
                   )->dict:              # what `segment_case_files` returns
     "Segment the case in `phases_folder` and write `<case_id>.nii.gz` (and more) into `out_dir`."
@@ -289,7 +321,7 @@ def segment_dataset(data_dir,           # a MAMA-MIA layout dataset (`images/<ca
                     checkpoint,         # checkpoint path, several (an ensemble), or a net from `load_model`
                     out_dir,            # output folder (created)
                     split=None,         # `train`, `test`, `val` (the checkpoint's run's validation patients) or `all`/None
-                    device='auto', precision='auto', batch_size:int=32, tta:bool=False, post='none', save_prob:bool=False,
+                    device='auto', precision='auto', batch_size:int=32, tta:bool=False, post='breast', save_prob:bool=False,
                     quiet:bool=False,   # no progress bar
                     split_file=None,    # a run's `split.json` (or its folder): `train`/`val`/`test` are that run's patients
                    )->dict:             # `done` (case ids), `skipped` ((case id, reason) pairs), `out_dir`
@@ -311,7 +343,7 @@ def segment_dataset(data_dir,           # a MAMA-MIA layout dataset (`images/<ca
             skipped.append((files.case_id, msg)); print(f"skipped: {msg}", file=sys.stderr)
     return dict(done=done, skipped=skipped, out_dir=out_dir)
 
-# %% ../nbs/08_infer.ipynb #38b315a8
+# %% ../nbs/08_infer.ipynb #ef59eb94
 @call_parse
 @cli_errors
 def mammia_infer(phases_folder:str=None,   # one case's folder of phase files `<case_id>_0000.nii.gz`, `_0001`, ...
@@ -324,7 +356,7 @@ def mammia_infer(phases_folder:str=None,   # one case's folder of phase files `<
                  split_file:str=None,      # with --data_dir: a run's split.json (or its folder): --split train/val/test are that run's patients
                  device:str='auto',        # auto, cpu, cuda, cuda:N or mps
                  tta:store_true=False,     # left-right flip test-time augmentation (twice the network time)
-                 post:str='none',          # post-processing: none, lcc (largest component), box (breast box), or box,lcc
+                 post:str='breast',        # post-processing, in order: breast (drop voxels outside the breast region: the patient-info box, else the automatic breast mask; the default), lcc (then keep the largest component), box (the box only); e.g. breast,lcc; none: the raw output
                  save_prob:store_true=False, # also write the probability map `<case_id>_prob.nii.gz`
                  batch_size:int=32,        # slices per forward pass
                  precision:str='auto',     # auto (bf16 on CPUs with native bf16, bf16/fp16 on CUDA), bf16, fp16 or fp32
@@ -336,7 +368,7 @@ def mammia_infer(phases_folder:str=None,   # one case's folder of phase files `<
     if split_file and not data_dir: raise UsageError('--split_file goes with --data_dir')
     if bool(phases_folder) == bool(data_dir): raise UsageError('give either --phases_folder (one case) or --data_dir (a dataset)')
     if mask_path and data_dir: raise UsageError('--mask_path goes with --phases_folder; with --data_dir run mammia_evaluate')
-    postprocess(np.zeros((1, 1, 1), bool), post, box=(slice(0, 1),)*3)   # validate --post before any work
+    check_post(post)   # validate --post before any work
     autocast_dtype(get_device(device), precision)
     _check_out_dir(out_dir)
     model = load_model(ckpts, device)

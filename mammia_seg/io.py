@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_io.ipynb #04aec38c
 from __future__ import annotations
-import csv, gzip, json, logging, os, re, struct, zlib
+import csv, gzip, json, os, re, struct, zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np

@@ -6,12 +6,15 @@
 from __future__ import annotations
 import math
 import numpy as np
+from typing import TYPE_CHECKING
 from scipy import ndimage as ndi
 from .core import UsageError
+if TYPE_CHECKING: import torch   # annotations only: the metrics import torch where they need it
 
 # %% auto #0
 __all__ = ['soft_dice_per_sample', 'bce_dice_loss', 'BCEDiceLoss', 'dice', 'iou', 'sensitivity', 'precision', 'surface_distances',
-           'hd95', 'norm_hd', 'case_metrics', 'hd95_voxels', 'scorer_metrics', 'dice_per_sample']
+           'hd95', 'norm_hd', 'case_metrics', 'fp_far_ml', 'fp_outside_ml', 'hd95_voxels', 'scorer_metrics',
+           'dice_per_sample']
 
 # %% ../nbs/06_losses_metrics.ipynb #0ab60f8a
 def soft_dice_per_sample(logits:torch.Tensor, # (N, ...) raw network outputs
@@ -165,6 +168,29 @@ def case_metrics(pred,                      # predicted mask (2D or 3D; bool or 
     return dict(dice=dice(p, g, convention), iou=iou(p, g, convention), hd95_mm=hd, norm_hd=norm_hd(hd),
                 sensitivity=sensitivity(p, g, convention), precision=precision(p, g, convention),
                 vol_pred_ml=vp, vol_gt_ml=vg, abs_vol_diff_ml=abs(vp - vg))
+
+# %% ../nbs/06_losses_metrics.ipynb #c596a357
+def fp_far_ml(pred,          # predicted mask (2D or 3D; bool or 0/1)
+              gt,            # expert mask, same grid
+              spacing=None,  # mm per voxel along each numpy axis
+              mm:float=20.,  # "far": more than this from every expert voxel
+             )->float:       # ml (mm^3 / 1000)
+    "Predicted volume farther than `mm` from every expert-lesion voxel (all of it when the expert mask is empty)."
+    p, g = _as_masks(pred, gt)
+    sp = _spacing_for(spacing, p.ndim); voxel_ml = float(np.prod(sp)) / 1000
+    if not p.any(): return 0.
+    if not g.any(): return float(np.count_nonzero(p)) * voxel_ml
+    box = _crop_box(p | g, 0)
+    dist = ndi.distance_transform_edt(~g[box], sampling=sp)
+    return float(np.count_nonzero(p[box] & (dist > mm))) * voxel_ml
+
+def fp_outside_ml(pred,          # predicted mask
+                  region,        # bool mask of where a lesion can be (the breast region), same grid
+                  spacing=None,  # mm per voxel along each numpy axis
+                 )->float:       # ml
+    "Predicted volume outside `region`."
+    p, r = _as_masks(pred, region)
+    return float(np.count_nonzero(p & ~r)) * float(np.prod(_spacing_for(spacing, p.ndim))) / 1000
 
 # %% ../nbs/06_losses_metrics.ipynb #eb5a3217
 def hd95_voxels(pred,                # predicted mask, 2D or 3D, on the expert mask's grid

@@ -4,13 +4,12 @@
 
 # %% ../nbs/05_model.ipynb #cc5179c1
 from __future__ import annotations
-import os, re, pickle, warnings
+import re, pickle, warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 import torch
 from torch import nn
-import torch.nn.functional as F
 from .core import ConfigBase, UsageError, atomic_path
 
 # %% auto #0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_synthetic.ipynb #91c6714f
 from __future__ import annotations
-import csv, json, logging, math, os, time, zlib
+import csv, json, math, os, time, zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path

@@ -12,15 +12,15 @@ import torch
 from torch import nn
 from fastcore.script import call_parse
 from .core import (ConfigBase, MammiaError, UsageError, atomic_path, get_device, seed_everything, get_logger,
-                             cli_errors, progress, package_version)
+                             cli_errors, progress, package_version, resolve_precision, autocast)
 from .model import ModelConfig, build_model, save_checkpoint, load_checkpoint
 from .metrics import bce_dice_loss, dice_per_sample
 from .dataset import SliceDataset, BalancedBatchSampler, AugmentConfig, patient_split, patient_folds, file_attrs
 
 # %% auto #0
-__all__ = ['HISTORY_COLUMNS', 'TrainConfig', 'cpu_has_bf16', 'resolve_precision', 'autocast', 'make_scaler', 'DistributedBatches',
-           'make_batches', 'train_step', 'dice_counts', 'validate', 'write_history', 'read_history', 'plot_curves',
-           'DistInfo', 'init_distributed', 'weights_digest', 'TrainingDiverged', 'Trainer', 'train', 'mammia_train']
+__all__ = ['HISTORY_COLUMNS', 'TrainConfig', 'make_scaler', 'DistributedBatches', 'make_batches', 'train_step', 'dice_counts',
+           'validate', 'write_history', 'read_history', 'plot_curves', 'DistInfo', 'init_distributed', 'weights_digest',
+           'TrainingDiverged', 'Trainer', 'train', 'mammia_train']
 
 # %% ../nbs/07_train.ipynb #58d18c8d
 @dataclass
@@ -69,34 +69,6 @@ class TrainConfig(ConfigBase):
         if self.max_minutes is not None and not self.max_minutes > 0: raise UsageError(f"--max_minutes must be positive, got {self.max_minutes!r}")
 
 # %% ../nbs/07_train.ipynb #82a2b63c
-def cpu_has_bf16()->bool:
-    "True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX), where bf16 autocast is fast."
-    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except Exception: return False
-
-def resolve_precision(precision:str,         # auto, fp32, bf16 or fp16
-                      device:torch.device,   # where the model runs
-                     )->str:                 # fp32, bf16 or fp16
-    "The precision a run uses on `device`: `auto` -> the fastest safe one; impossible combinations -> `UsageError`."
-    p, kind = (precision or 'auto').lower(), torch.device(device).type
-    if p not in ('auto', 'fp32', 'bf16', 'fp16'): raise UsageError(f"--precision must be auto, fp32, bf16 or fp16, got {precision!r}")
-    if p == 'auto':
-        if kind == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-        if kind == 'cpu': return 'bf16' if cpu_has_bf16() else 'fp32'
-        return 'fp32'
-    if p == 'fp16' and kind == 'cpu':
-        raise UsageError("--precision fp16 is not available on CPU (slow kernels, no loss scaler): use bf16 or fp32")
-    if p == 'bf16' and kind == 'cuda' and not torch.cuda.is_bf16_supported():
-        raise UsageError(f"--precision bf16: this GPU ({torch.cuda.get_device_name()}) has no bf16 support; use fp16 or fp32")
-    return p
-
-def autocast(device:torch.device, # where the model runs
-             precision:str,       # fp32, bf16 or fp16 (from `resolve_precision`)
-            ):
-    "The autocast context for `precision` (a no-op for fp32)."
-    if precision == 'fp32': return contextlib.nullcontext()
-    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16 if precision == 'bf16' else torch.float16)
-
 def make_scaler(device:torch.device, precision:str,
                 init_scale:float=2.**10, # first loss scale (fp16 only)
                )->torch.amp.GradScaler:
