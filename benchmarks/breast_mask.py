@@ -50,7 +50,8 @@ def real_rows():
 
 def duke_sized_timing(tmp, repeats=3):
     "A DUKE-sized case as stored (448x448x160 at 0.78x0.78x1.1 mm, 5 phases, int16 NIfTI): `io.load_case` vs `breast_mask`."
-    from mammia_seg.synthetic import make_case, write_nifti
+    from mammia_seg.synthetic import make_case
+    from mammia_seg.io import write_image as write_nifti
     from mammia_seg.io import find_cases, load_case
     from mammia_seg.preprocess import breast_mask
     c = make_case('DUKE_9999', 'DUKE', seed=7, n_phases=5, variant={'fat_sat': False})

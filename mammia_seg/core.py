@@ -13,7 +13,7 @@ if TYPE_CHECKING: import torch   # annotations only: torch is imported where a f
 
 
 # %% auto #0
-__all__ = ['MammiaError', 'UsageError', 'CaseError', 'atomic_path', 'ConfigBase', 'get_device', 'cpu_has_bf16',
+__all__ = ['MammiaError', 'UsageError', 'CaseError', 'atomic_path', 'output_folder', 'ConfigBase', 'get_device', 'cpu_has_bf16',
            'resolve_precision', 'autocast', 'seed_everything', 'get_logger', 'cli_errors', 'progress',
            'package_version']
 
@@ -61,6 +61,19 @@ def atomic_path(path,          # the final file name
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.remove(tmp)
         raise
+
+# %% ../nbs/00_core.ipynb #outdir0cd
+def output_folder(out_dir, # the folder a command writes into (`--out_dir`)
+                 )->Path:  # the folder, created
+    "Create `out_dir` if needed and check that it is writable; a `UsageError` in one line otherwise."
+    if out_dir is None or str(out_dir) == '': raise UsageError('--out_dir is required')
+    out = Path(out_dir)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise UsageError(f"cannot create output folder {out}: {e.strerror or e}") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=out, prefix='.write_test'): pass
+    except OSError as e: raise UsageError(f"cannot write to output folder {out}: {e.strerror or e}") from None
+    return out
 
 # %% ../nbs/00_core.ipynb #29cef5a9
 def _to_jsonable(v):

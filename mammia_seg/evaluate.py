@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 from fastcore.script import call_parse, store_true
-from .core import MammiaError, UsageError, CaseError, atomic_path, cli_errors, progress, package_version
-from .io import load_case, read_image, read_patient_info, breast_box
-from .metrics import case_metrics, scorer_metrics, fp_far_ml, fp_outside_ml
+from .core import MammiaError, UsageError, CaseError, atomic_path, cli_errors, progress, package_version, output_folder
+from .io import PHASE_EXTS, load_case, read_image, read_patient_info, breast_box
+from .metrics import as_binary, case_metrics, scorer_metrics, fp_far_ml, fp_outside_ml
 from .preprocess import breast_mask
 from .results import resample_like, save_overlay, select_cases, read_run_split, case_folds
 
@@ -30,11 +30,6 @@ def _as_image(x, what, case_id=None)->sitk.Image:
     if not p.exists(): raise CaseError(case_id, f"{what} not found", p)
     return read_image(p, case_id)
 
-def _binary(img:sitk.Image)->np.ndarray:
-    a = sitk.GetArrayFromImage(img)
-    # a probability map given by mistake is thresholded at 0.5 rather than at 0
-    return a > 0.5 if np.issubdtype(a.dtype, np.floating) else a > 0
-
 CONVENTION_NAMES = ('mama-mia', 'mama-mia-scorer', 'one', 'nan')
 
 def _check_convention(convention):
@@ -50,8 +45,8 @@ def evaluate_case(pred,                 # predicted mask: a path or `sitk.Image`
     "Whole-volume metrics of one predicted mask against the expert mask, on the expert's grid, ours and the challenge scorer's."
     conv = _check_convention(convention)
     gt_img = _as_image(gt, 'expert mask', case_id)
-    g = _binary(gt_img)
-    p = np.zeros_like(g) if pred is None else _binary(resample_like(_as_image(pred, 'prediction', case_id), gt_img))
+    g = as_binary(gt_img)
+    p = np.zeros_like(g) if pred is None else as_binary(resample_like(_as_image(pred, 'prediction', case_id), gt_img))
     sp = gt_img.GetSpacing()[::-1]
     m = case_metrics(p, g, sp, convention=conv)
     if isinstance(region, sitk.Image):
@@ -85,7 +80,6 @@ SCORER_COLUMNS = ['scorer_dice', 'scorer_hd95_vox', 'scorer_norm_hd']
 CLINICAL_COLUMNS = ['age', 'age_group', 'menopausal_status', 'breast_density']
 FP_COLUMNS = ['fp_far_ml', 'fp_outside_breast_ml']
 CASE_COLUMNS = ['case_id', 'cohort'] + METRIC_COLUMNS + ['prediction'] + SCORER_COLUMNS + ['fold'] + CLINICAL_COLUMNS + FP_COLUMNS
-_MASK_EXTS = ('.nii.gz', '.nii', '.nrrd', '.mha', '.mhd')
 
 def find_predictions(pred_dir)->dict:
     "Predicted masks in `pred_dir`: lower-case case id -> path (probability maps `*_prob.*` and hidden files left out)."
@@ -94,7 +88,7 @@ def find_predictions(pred_dir)->dict:
     res = {}
     for p in sorted(pred_dir.iterdir()):
         name = p.name.lower()
-        ext = next((e for e in _MASK_EXTS if name.endswith(e)), None)
+        ext = next((e for e in PHASE_EXTS if name.endswith(e)), None)
         if ext is None or name.startswith('.') or not p.is_file(): continue
         stem = name[:-len(ext)]
         if stem.endswith('_prob'): continue
@@ -448,9 +442,7 @@ def mammia_evaluate(pred_dir:str=None,    # folder of predicted masks `<case_id>
     find_predictions(pred_dir)   # a missing --pred_dir is reported before an output folder is made inside it
     _check_convention(convention)
     if not Path(data_dir).is_dir(): raise UsageError(f"data folder {data_dir} does not exist")
-    out_dir = Path(out_dir) if out_dir else Path(pred_dir)/'evaluation'
-    try: out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise UsageError(f"cannot create output folder {out_dir}: {e.strerror or e}") from None
+    out_dir = output_folder(out_dir if out_dir else Path(pred_dir)/'evaluation')
     ev = evaluate_dir(pred_dir, data_dir, out_dir, split=split, convention=convention, overlays=overlays, n_worst=n_worst,
                       quiet=quiet, split_file=split_file)
     if not ev.rows: raise MammiaError('no case could be evaluated')

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 import ipywidgets as W
 from .core import MammiaError, UsageError, CaseError
+from .metrics import as_binary
 from .results import EXPERT_COLOR, PRED_COLOR   # the colours of the overlay PNGs
 from .io import grid_difference, resample_to_grid, read_image
 
@@ -52,10 +53,6 @@ def _on_grid(img:sitk.Image, ref:sitk.Image, is_mask=False)->sitk.Image:
     "`img` resampled onto `ref`'s grid when it is not already on it (`io`'s grid check and resampling)."
     return img if grid_difference(img, ref) is None else resample_to_grid(img, ref, is_mask)
 
-def _binary(a)->np.ndarray:
-    a = np.asarray(a)
-    return a > 0.5 if a.dtype.kind == 'f' else a > 0
-
 def _find_pred(pred_dir, case_id):
     "The file `<case_id>.nii.gz` in `pred_dir`, matched case-insensitively; None when absent."
     pred_dir = Path(pred_dir)
@@ -78,7 +75,7 @@ def _mask_array(m, ref:sitk.Image|None, shape, case_id, what):
             raise CaseError(case_id, f"{what} shape {m.shape} differs from the phases' {ref.GetSize()[::-1]}")
         img = sitk.GetImageFromArray(m.astype(np.uint8)); img.CopyInformation(ref)
         m = sitk.GetArrayFromImage(to_lps(img))
-    m = _binary(m)
+    m = as_binary(m)
     if m.shape != tuple(shape): raise CaseError(case_id, f"{what} shape {m.shape} differs from the phases' {tuple(shape)}")
     return m
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_infer.ipynb #3c7f05f0
 from __future__ import annotations
-import contextlib, dataclasses, json, sys, tempfile, time
+import contextlib, dataclasses, json, sys, time
 from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
@@ -12,15 +12,15 @@ import torch
 from scipy import ndimage
 from fastcore.script import call_parse, store_true, Param
 from .core import (MammiaError, UsageError, atomic_path, get_device, get_logger, cli_errors, progress,
-                             resolve_precision)
-from .io import case_files_from_folder, load_case, read_image, read_patient_info, breast_box
+                             resolve_precision, output_folder)
+from .io import write_image, case_files_from_folder, load_case, read_image, read_patient_info, breast_box
 from .preprocess import PreprocessConfig, preprocess_case, to_reference_grid
 from .model import load_checkpoint, model_from_checkpoint
 from .results import mask_metrics, format_metrics, save_overlay, select_cases, read_run_split
 
 # %% auto #0
 __all__ = ['POST_CHOICES', 'load_model', 'Ensemble', 'autocast_dtype', 'predict_slices', 'largest_component', 'apply_box',
-           'region_at', 'check_post', 'postprocess', 'predict_case', 'write_image', 'segment_case_files',
+           'region_at', 'check_post', 'postprocess', 'breast_filter', 'predict_case', 'segment_case_files',
            'run_split_for', 'segment_folder', 'segment_dataset', 'mammia_infer']
 
 # %% ../nbs/08_infer.ipynb #4459326c
@@ -175,6 +175,15 @@ def postprocess(mask:np.ndarray, # 3D boolean mask on the original grid, `GetArr
     return mask
 
 # %% ../nbs/08_infer.ipynb #bcd98378
+def breast_filter(prep,      # `preprocess_case`'s result (its `breast`, `breast_source`)
+                  box,       # the patient-info box (`io.breast_box`) or None
+                  ref,       # the reference (pre-contrast) image
+                 ):          # a function mask -> bool array of where a lesion may be, or None (no region: `breast` is skipped)
+    "The breast region for the `breast` post-processing: the patient-info box, else the automatic mask (None when it is empty)."
+    if prep.breast_source == 'box' and box is not None: return lambda m: apply_box(np.ones(m.shape, bool), box)
+    if prep.breast is not None and sitk.GetArrayViewFromImage(prep.breast).any(): return lambda m: region_at(m, prep.breast, ref)
+    return None   # no breast found: dropping every voxel would turn a failed mask into a missed lesion
+
 def predict_case(model,                # a net from `load_model` (or any 2D net, or an `Ensemble`), or checkpoint path(s)
                  case,                 # an `io.Case` from `load_case`
                  device=None,          # where the net runs (default: where the model's weights are)
@@ -211,20 +220,11 @@ def predict_case(model,                # a net from `load_model` (or any 2D net,
         raw = sitk.GetArrayViewFromImage(mask_ref).view(bool)   # `mask_ref` keeps the buffer alive
     box = breast_box(case.info, shape=raw.shape) if case.info else None
     # the breast region of the forward transform: its patient-info box exactly, or the automatic mask looked up at the voxels
-    region = None
-    if prep.breast_source == 'box' and box is not None: region = lambda m: apply_box(np.ones(m.shape, bool), box)
-    elif prep.breast is not None: region = lambda m: region_at(m, prep.breast, ref)
+    region = breast_filter(prep, box, ref)
     mask = postprocess(raw, post, box, region)
     mask_img = _checked(sitk.GetImageFromArray(mask.view(np.uint8)))
     timings.update(preprocess=t1 - t0, network=t2 - t1, map_back=time.perf_counter() - t2)
     return mask_img, prob_img
-
-# %% ../nbs/08_infer.ipynb #040e392c
-def write_image(img:sitk.Image, path)->Path:
-    "Write `img` (compressed NIfTI for `.nii.gz`) atomically."
-    path = Path(path)
-    with atomic_path(path) as tmp: sitk.WriteImage(img, str(tmp), True)
-    return path
 
 # %% ../nbs/08_infer.ipynb #e0c577b3
 def _info_beside(files):
@@ -270,17 +270,6 @@ def segment_case_files(model,              # a net from `load_model`
                                       title=f"{case.case_id}  Dice {res['metrics']['dice']:.3f}")
     return res
 
-def _check_out_dir(out_dir):
-    if not out_dir: raise UsageError('--out_dir is required')
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix='.write_test'): pass
-    except OSError as e: raise UsageError(f"cannot write to output folder {out_dir}: {e.strerror or e}") from None
-    return out_dir
-
-
-
 def _as_model(checkpoint, device):
     "A net: `checkpoint` itself when it is one, else `load_model` of the path(s)."
     return checkpoint if isinstance(checkpoint, torch.nn.Module) else load_model(checkpoint, device)
@@ -312,7 +301,7 @@ def segment_folder(phases_folder,       # one case's folder: `<case_id>_0000.nii
     folder = Path(phases_folder)
     if not folder.is_dir(): raise UsageError(f"phases folder {folder} does not exist" if not folder.exists() else f"{folder} is not a folder")
     if mask_path is not None and not Path(mask_path).is_file(): raise UsageError(f"mask {mask_path} does not exist")
-    out_dir = _check_out_dir(out_dir)
+    out_dir = output_folder(out_dir)
     model = _as_model(checkpoint, device)
     files = case_files_from_folder(folder, mask_path)
     return segment_case_files(model, files, out_dir, device, precision, batch_size, tta, post, save_prob, timings=timings)
@@ -330,7 +319,7 @@ def segment_dataset(data_dir,           # a MAMA-MIA layout dataset (`images/<ca
     model = _as_model(checkpoint, device)
     cases = select_cases(data_dir, split, run_split_for(model, split, split_file))
     if not cases: raise UsageError(f"no cases in {data_dir}" + (f" for split {split!r}" if split else ''))
-    out_dir = _check_out_dir(out_dir)
+    out_dir = output_folder(out_dir)
     done, skipped = [], []
     for files in progress(cases, desc='segmenting', quiet=quiet):
         try:
@@ -370,7 +359,7 @@ def mammia_infer(phases_folder:str=None,   # one case's folder of phase files `<
     if mask_path and data_dir: raise UsageError('--mask_path goes with --phases_folder; with --data_dir run mammia_evaluate')
     check_post(post)   # validate --post before any work
     autocast_dtype(get_device(device), precision)
-    _check_out_dir(out_dir)
+    output_folder(out_dir)
     model = load_model(ckpts, device)
     if len(ckpts) > 1: print(f"ensemble of {len(ckpts)} checkpoints: their probabilities are averaged")
     kw = dict(device=get_device(device), precision=precision, batch_size=batch_size, tta=tta, post=post, save_prob=save_prob)

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
-from .core import CaseError, UsageError, get_logger
+from .core import CaseError, UsageError, get_logger, atomic_path
 
 # %% auto #0
 __all__ = ['log', 'PHASE_EXTS', 'COHORTS', 'MAX_PHASES', 'parse_phase_name', 'phase_index', 'cohort_of', 'CaseFiles',
            'find_cases', 'case_files_from_folder', 'check_nifti_file', 'read_image', 'write_dicom_series',
            'check_phase', 'grid_difference', 'overlap_fraction', 'resample_to_grid', 'align_to_grid', 'binarize_mask',
-           'read_patient_info', 'breast_box', 'read_splits', 'Case', 'read_images', 'load_case', 'case_summary']
+           'read_patient_info', 'breast_box', 'read_splits', 'Case', 'read_images', 'load_case', 'case_summary',
+           'write_image']
 
 # %% ../nbs/02_io.ipynb #d460228c
 log = get_logger('mammia_seg.io')
@@ -607,3 +608,22 @@ def case_summary(case:Case)->dict:
                 size='x'.join(map(str, ref.GetSize())), spacing='x'.join(f'{s:.2f}' for s in sp),
                 orientation=sitk.DICOMOrientImageFilter.GetOrientationFromDirectionCosines(ref.GetDirection()),
                 lesion_ml=None if lesion_ml is None else round(lesion_ml, 2), notes=len(case.notes))
+
+# %% ../nbs/02_io.ipynb #wimg0cd
+def write_image(img:sitk.Image, # any image
+                path,           # `.nii.gz` (fast, reproducible gzip), or any extension SimpleITK writes
+               )->Path:
+    "Write `img` atomically; `.nii.gz` reproducibly, with a fast run-length deflate."
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if not str(path).lower().endswith('.nii.gz'):
+            sitk.WriteImage(img, str(tmp), True); return path
+        raw_path = Path(str(tmp)[:-3])   # `.part.nii`: SimpleITK writes header and voxels uncompressed
+        try:
+            sitk.WriteImage(img, str(raw_path), False)
+            raw = raw_path.read_bytes()
+        finally:
+            if raw_path.exists(): raw_path.unlink()
+        co = zlib.compressobj(1, zlib.DEFLATED, 31, 9, zlib.Z_RLE)   # wbits 31: a gzip stream with mtime 0
+        with open(tmp, 'wb') as fh: fh.write(co.compress(raw)); fh.write(co.flush())
+    return path

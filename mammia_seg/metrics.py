@@ -12,9 +12,9 @@ from .core import UsageError
 if TYPE_CHECKING: import torch   # annotations only: the metrics import torch where they need it
 
 # %% auto #0
-__all__ = ['soft_dice_per_sample', 'bce_dice_loss', 'BCEDiceLoss', 'dice', 'iou', 'sensitivity', 'precision', 'surface_distances',
-           'hd95', 'norm_hd', 'case_metrics', 'fp_far_ml', 'fp_outside_ml', 'hd95_voxels', 'scorer_metrics',
-           'dice_per_sample']
+__all__ = ['soft_dice_per_sample', 'bce_dice_loss', 'BCEDiceLoss', 'as_binary', 'dice', 'iou', 'sensitivity', 'precision',
+           'surface_distances', 'hd95', 'norm_hd', 'case_metrics', 'fp_far_ml', 'fp_outside_ml', 'hd95_voxels',
+           'scorer_metrics', 'dice_per_sample']
 
 # %% ../nbs/06_losses_metrics.ipynb #0ab60f8a
 def soft_dice_per_sample(logits:torch.Tensor, # (N, ...) raw network outputs
@@ -48,6 +48,16 @@ class BCEDiceLoss:
     def __init__(self, bce_weight:float=0.5, smooth:float=1.0): self.bce_weight, self.smooth = bce_weight, smooth
     def __call__(self, logits, target): return bce_dice_loss(logits, target, self.bce_weight, self.smooth)
     def __repr__(self): return f"BCEDiceLoss(bce_weight={self.bce_weight}, smooth={self.smooth})"
+
+# %% ../nbs/06_losses_metrics.ipynb #asbin0cd
+def as_binary(m)->np.ndarray:  # `m`: a numpy array or a SimpleITK image
+    "A mask as a bool array: `> 0.5` when it holds floats (a probability map given by mistake), else `> 0`."
+    a = np.asarray(m) if isinstance(m, np.ndarray) or not hasattr(m, 'GetSize') else _sitk_array(m)
+    return a > 0.5 if a.dtype.kind == 'f' else a > 0
+
+def _sitk_array(img):
+    import SimpleITK as sitk
+    return sitk.GetArrayViewFromImage(img)
 
 # %% ../nbs/06_losses_metrics.ipynb #210e5d9f
 _CONVENTIONS = ('mama-mia', 'one', 'nan')

@@ -12,7 +12,9 @@ import numpy as np
 import SimpleITK as sitk
 from scipy import ndimage
 from fastcore.script import call_parse, store_true
-from .core import UsageError, atomic_path, cli_errors, progress, get_logger, package_version
+from .core import UsageError, atomic_path, cli_errors, progress, get_logger, package_version, output_folder
+from .io import write_image
+
 
 # %% auto #0
 __all__ = ['COHORTS', 'ID_FORMAT', 'FIRST_CASES', 'KINETICS', 'DIRECTIONS', 'LABELS', 'TISSUES', 'BREAST_SIDES', 'CONTRAST',
@@ -24,8 +26,8 @@ __all__ = ['COHORTS', 'ID_FORMAT', 'FIRST_CASES', 'KINETICS', 'DIRECTIONS', 'LAB
            'tissue_signal', 'acquisition_grid', 'breast_object', 'lesion_volume_ml', 'sample_lesion', 'lesion_sdf',
            'sample_vessels', 'sample_foci', 'sample_pulmonary', 'sample_nodes', 'tube_objects', 'foci_objects',
            'node_objects', 'lesion_objects', 'bias_field', 'render_phases', 'SynthCase', 'case_recipe', 'make_case',
-           'write_nifti', 'case_file_stem', 'write_case', 'split_cases', 'write_splits', 'make_dataset',
-           'describe_plan', 'format_table', 'mammia_synth']
+           'case_file_stem', 'write_case', 'split_cases', 'write_splits', 'make_dataset', 'describe_plan',
+           'format_table', 'mammia_synth']
 
 # %% ../nbs/01_synthetic.ipynb #d1d4f34f
 COHORTS = {
@@ -1209,22 +1211,6 @@ def _patient_info(r, mask, breast_box):
                        variant=r['variant'], motion_voxels=[[round(v, 2) for v in m] for m in r['motion']]))
 
 # %% ../nbs/01_synthetic.ipynb #f19a3ddf
-def write_nifti(img:sitk.Image, # any image
-                path,           # `....nii.gz`
-               )->Path:
-    "Write `img` as gzipped NIfTI, atomically and reproducibly (fast run-length deflate)."
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        raw_path = Path(str(tmp)[:-3])   # `.part.nii`: SimpleITK writes header and voxels uncompressed
-        try:
-            sitk.WriteImage(img, str(raw_path), False)
-            raw = raw_path.read_bytes()
-        finally:
-            if raw_path.exists(): raw_path.unlink()
-        co = zlib.compressobj(1, zlib.DEFLATED, 31, 9, zlib.Z_RLE)   # wbits 31: a gzip stream with mtime 0
-        with open(tmp, 'wb') as fh: fh.write(co.compress(raw)); fh.write(co.flush())
-    return path
-
 def case_file_stem(case_id:str, upper_case_names:bool)->str:
     "`DUKE_001` or `duke_001`: the stem of a case's file names."
     return case_id.upper() if upper_case_names else case_id.lower()
@@ -1237,8 +1223,8 @@ def write_case(case:SynthCase,                   # from `make_case`
     data_dir = Path(data_dir)
     stem = case_file_stem(case.case_id, case.upper_case_names if upper_case_names is None else upper_case_names)
     folder = data_dir/'images'/case.case_id.upper()
-    phases = [write_nifti(p, folder/f'{stem}_{k:04d}.nii.gz') for k, p in enumerate(case.phases)]
-    mask = write_nifti(case.mask, data_dir/'segmentations'/'expert'/f'{stem}.nii.gz')
+    phases = [write_image(p, folder/f'{stem}_{k:04d}.nii.gz') for k, p in enumerate(case.phases)]
+    mask = write_image(case.mask, data_dir/'segmentations'/'expert'/f'{stem}.nii.gz')
     info = data_dir/'patient_info_files'/f'{stem}.json'
     with atomic_path(info) as tmp: tmp.write_text(json.dumps(case.info, indent=2), encoding='utf-8')
     return dict(phases=phases, mask=mask, info=info)
@@ -1281,14 +1267,6 @@ def write_splits(splits:dict, data_dir)->Path:
             for i in range(n): w.writerow([col(splits['train'], i), col(splits['test'], i)])
     return path
 
-def _check_out_dir(out_dir)->Path:
-    if out_dir is None or str(out_dir) == '': raise UsageError('--out_dir is required')
-    out = Path(out_dir)
-    try: out.mkdir(parents=True, exist_ok=True)
-    except (OSError, FileExistsError) as e: raise UsageError(f"cannot create output folder {out}: {e.strerror or e}") from None
-    if not os.access(out, os.W_OK): raise UsageError(f"output folder {out} is not writable")
-    return out
-
 def make_dataset(out_dir,          # folder to write the data set into (created)
                  n_cases:int=10,   # number of cases
                  seed:int=0,       # random seed: the same seed gives byte-identical files
@@ -1304,7 +1282,7 @@ def make_dataset(out_dir,          # folder to write the data set into (created)
 def _make_dataset(out_dir, n_cases=10, seed=0, small=False, workers=1, quiet=True, variant=None, cohorts=None):
     if not isinstance(n_cases, (int, np.integer)) or n_cases < 1: raise UsageError(f"--n_cases must be at least 1, got {n_cases}")
     if not isinstance(workers, (int, np.integer)) or workers < 1: raise UsageError(f"--workers must be at least 1, got {workers}")
-    out = _check_out_dir(out_dir)
+    out = output_folder(out_dir)
     plan = plan_dataset(n_cases, seed)
     if cohorts is not None:
         bad = sorted(set(cohorts) - set(COHORTS))
