@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_explore.ipynb #829d8cee
 from __future__ import annotations
-import csv, io, json, math, re, textwrap, warnings
+import csv, io, json, math, re, textwrap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
@@ -568,19 +568,9 @@ def find_best_checkpoint(run_dir)->Path|None:
 def checkpoint_summary(path,  # a checkpoint file
                       )->dict:# `epoch`, `metrics` and `model_config` (the weights are not kept)
     "Epoch, metrics and model config of a checkpoint, loaded safely (`weights_only=True`)."
-    import torch, pickle, zipfile
+    from mammia_seg.model import safe_load   # torch only when a checkpoint is looked at
     path = Path(path)
-    if not path.is_file(): raise UsageError(f"checkpoint {path} does not exist")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            ck = torch.load(path, map_location='cpu', weights_only=True, mmap=zipfile.is_zipfile(path))
-    except pickle.UnpicklingError as e:
-        unsafe = re.search(r'GLOBAL ([\w\.]+)', str(e))
-        if unsafe: raise UsageError(f"checkpoint {path}: refused to load: it holds Python objects ({unsafe[1]}) that could run "
-                                    "code when unpickled (only weights_only=True loading is done here)") from None
-        raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint (cannot be unpickled)") from None
-    except Exception as e: raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint ({type(e).__name__})") from None
+    ck = safe_load(path, 'cpu', mmap=True)
     if not isinstance(ck, dict): raise UsageError(f"checkpoint {path}: holds a {type(ck).__name__}, not a checkpoint dict")
     m = _BEST.search(path.name)
     metrics = ck.get('metrics') if isinstance(ck.get('metrics'), dict) else ({'val_dice_slice': float(m[2])} if m else {})

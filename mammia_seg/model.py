@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_model.ipynb #cc5179c1
 from __future__ import annotations
-import re, pickle, warnings
+import re, pickle, warnings, zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +14,8 @@ from .core import ConfigBase, UsageError, atomic_path
 
 # %% auto #0
 __all__ = ['PRETRAINED', 'ModelConfig', 'ConvBlock', 'UNet', 'build_model', 'n_params', 'count_flops', 'weights_dir',
-           'resolve_checkpoint', 'save_checkpoint', 'load_checkpoint', 'infer_model_config', 'model_from_checkpoint',
-           'slim_checkpoint']
+           'resolve_checkpoint', 'save_checkpoint', 'safe_load', 'load_checkpoint', 'infer_model_config',
+           'model_from_checkpoint', 'slim_checkpoint']
 
 # %% ../nbs/05_model.ipynb #85ff7332
 @dataclass
@@ -170,6 +170,27 @@ def save_checkpoint(path,      # the file to write (`.pth`); its folder is creat
     return path
 
 # %% ../nbs/05_model.ipynb #9fbcc664
+def safe_load(path,               # a `.pth` file
+              map_location='cpu', # where tensors go
+              mmap:bool=False,    # memory-map the file (zip format only): read the small entries without the weights
+             ):                   # whatever the file holds (plain data only)
+    "`torch.load(weights_only=True)` with one `UsageError` line for a missing, foreign or code-carrying file."
+    path = Path(path)
+    if not path.exists(): raise UsageError(f"checkpoint {path} does not exist")
+    if path.is_dir(): raise UsageError(f"checkpoint {path} is a folder, not a file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap and zipfile.is_zipfile(path))
+    except pickle.UnpicklingError as e:
+        unsafe = re.search(r'GLOBAL ([\w\.]+)', str(e))
+        if unsafe:
+            raise UsageError(f"checkpoint {path}: refused to load: it holds Python objects ({unsafe.group(1)}) that could run code "
+                             "when unpickled; only plain-data checkpoints (tensors, numbers, strings, lists, dicts) are accepted") from None
+        raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint (cannot be unpickled)") from None
+    except Exception as e:
+        raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint ({type(e).__name__})") from None
+
 def _strip_prefix(sd:dict, prefix='module.'):
     "State dict of a DDP- or `torch.compile`-wrapped model -> the plain model's keys."
     for p in (prefix, '_orig_mod.'):
@@ -183,20 +204,7 @@ def load_checkpoint(path,                # a `.pth` file written by `save_checkp
                    )->dict:              # a dict with at least `model_state` and `model_config` (None when unknown)
     "Read a checkpoint safely (`weights_only=True`); a bare or DDP-prefixed state dict becomes a checkpoint dict."
     path = resolve_checkpoint(path)
-    if not path.exists(): raise UsageError(f"checkpoint {path} does not exist")
-    if path.is_dir(): raise UsageError(f"checkpoint {path} is a folder, not a file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            obj = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        unsafe = re.search(r'GLOBAL ([\w\.]+)', str(e))
-        if unsafe:
-            raise UsageError(f"checkpoint {path}: refused to load: it holds Python objects ({unsafe.group(1)}) that could run code "
-                             "when unpickled; only plain-data checkpoints (tensors, numbers, strings, lists, dicts) are accepted") from None
-        raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint (cannot be unpickled)") from None
-    except Exception as e:
-        raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint ({type(e).__name__})") from None
+    obj = safe_load(path, map_location)
     if _is_state_dict(obj): return {'model_state': _strip_prefix(obj), 'model_config': None}
     if not isinstance(obj, dict): raise UsageError(f"checkpoint {path}: not a PyTorch checkpoint (holds a {type(obj).__name__}, not a dict)")
     ckpt = dict(obj)
