@@ -149,9 +149,11 @@ def region_at(mask:np.ndarray,     # 3D boolean mask on `ref`'s grid, `GetArrayF
 
 POST_CHOICES = ('none', 'breast', 'lcc', 'box')
 
-def check_post(post)->list:  # the steps, lower case
-    "The post-processing steps named in `post` (comma- or plus-separated); a `UsageError` for an unknown one."
-    steps = [s.strip().lower() for s in str(post or 'none').replace('+', ',').split(',') if s.strip()]
+def check_post(post,          # a list of step names, e.g. ['breast', 'lcc'], or the command line's 'breast,lcc'
+              )->list:        # the steps, lower case
+    "The post-processing steps named in `post`; a `UsageError` for an unknown one."
+    names = post if isinstance(post, (list, tuple)) else str(post or 'none').replace('+', ',').split(',')
+    steps = [str(s).strip().lower() for s in names if str(s).strip()]
     bad = [s for s in steps if s not in POST_CHOICES]
     if bad: raise UsageError(f"unknown post-processing {bad[0]!r}: use none, breast, lcc, box or e.g. breast,lcc")
     return steps
