@@ -31,6 +31,8 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 # an extra beyond nbdev's `dev`: `pip install -e ".[peers]"` adds nnU-Net for benchmarks/peers.py
 peers_requirements = shlex.split(cfg.get('peers_requirements') or '')
+# `pip install -e ".[browser]"`: playwright and Voila for tools/browser_check.py (with the system's Chromium)
+browser_requirements = shlex.split(cfg.get('browser_requirements') or '')
 
 setup(
     name = cfg['lib_name'],
@@ -44,7 +46,7 @@ setup(
     packages = find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={'dev': dev_requirements, 'peers': peers_requirements},
+    extras_require={'dev': dev_requirements, 'peers': peers_requirements, 'browser': browser_requirements},
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

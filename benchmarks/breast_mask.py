@@ -25,7 +25,7 @@ def on_grid(label_img, ref):
 def dice(a, b): return 2 * (a & b).sum() / max(a.sum() + b.sum(), 1)
 
 def case_row(case, tmp, **kw):
-    from mammia_seg.preprocess import breast_mask
+    from mammia_seg.breast import breast_mask
     from mammia_seg.synthetic import write_case
     from mammia_seg.io import find_cases
     write_case(case, tmp)
@@ -37,7 +37,7 @@ def case_row(case, tmp, **kw):
                 inside=float((auto[les] > 0).mean()), t_read=t_read, t_mask=t_mask)
 
 def real_rows():
-    from mammia_seg.preprocess import breast_mask
+    from mammia_seg.breast import breast_mask
     d = ROOT/'data'/'nact_pilot'
     rows = {}
     for cid in ('UCSF_BR_06', 'UCSF_BR_08'):
@@ -53,7 +53,7 @@ def duke_sized_timing(tmp, repeats=3):
     from mammia_seg.synthetic import make_case
     from mammia_seg.io import write_image as write_nifti
     from mammia_seg.io import find_cases, load_case
-    from mammia_seg.preprocess import breast_mask
+    from mammia_seg.breast import breast_mask
     c = make_case('DUKE_9999', 'DUKE', seed=7, n_phases=5, variant={'fat_sat': False})
     ref = c.phases[0]; size = (448, 448, 160)
     sp = [e * n / m for e, n, m in zip(ref.GetSpacing(), ref.GetSize(), size)]

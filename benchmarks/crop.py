@@ -18,7 +18,9 @@ def dice(a, b): a, b = np.asarray(a, bool), np.asarray(b, bool); return 2 * (a &
 
 def roundtrip(n_per_cohort=4, seed=200):
     from mammia_seg.synthetic import make_case
-    from mammia_seg.preprocess import PreprocessConfig, preprocess_volume, to_reference_grid, breast_region
+    from mammia_seg.preprocess import PreprocessConfig, preprocess_volume
+    from mammia_seg.inverse import to_reference_grid
+    from mammia_seg.breast import breast_region
     rows = []
     for co in ('DUKE', 'ISPY2', 'ISPY1', 'NACT'):
         for k in range(n_per_cohort):

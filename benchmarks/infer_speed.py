@@ -58,7 +58,8 @@ def main():
     from mammia_seg.preprocess import PreprocessConfig
     from mammia_seg.infer import segment_folder, load_model, autocast_dtype
 
-    from mammia_seg.preprocess import preprocess_case, to_reference_grid
+    from mammia_seg.preprocess import preprocess_case
+    from mammia_seg.inverse import to_reference_grid
     from mammia_seg.io import load_case, case_files_from_folder
     torch.manual_seed(0)
     net = build_model(**({} if args.base is None else dict(base=args.base)))

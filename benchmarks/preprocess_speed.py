@@ -12,8 +12,10 @@ import argparse, math, time
 import numpy as np
 import SimpleITK as sitk
 import torch
-from mammia_seg.preprocess import (PreprocessConfig, preprocess_volume, to_reference_grid, iso_grid, resample_to_grid,
-                                   pad_resize, resample_mask, pool_native)
+import torch.nn.functional as F
+from mammia_seg.io import resample_to_grid
+from mammia_seg.preprocess import PreprocessConfig, preprocess_volume, pool_native
+from mammia_seg.inverse import to_reference_grid
 
 def make_case(size, spacing, n_phases=5, lesion_mm=20., direction=None, seed=0):
     "Breast-like phantom on an axis-aligned grid centred at the origin (built from 1D coordinates: cheap at DUKE size)."
@@ -87,7 +89,9 @@ def main():
     g = prep.geometry
     iso = resample_to_grid(phases[2], g.iso_grid)
     arr = sitk.GetArrayFromImage(iso)
-    t_torch, _ = timed(lambda: pad_resize(arr, 128), args.repeats)
+    # DUKE's 360x360 slices are square: no padding, an antialiased bilinear resize (what the former pipeline did)
+    resize = lambda a: F.interpolate(torch.from_numpy(a)[:, None], size=(128, 128), mode='bilinear', align_corners=False, antialias=True)
+    t_torch, _ = timed(lambda: resize(arr), args.repeats)
     L = g.square; px = L * g.iso_spacing[0] / 128
     D = np.asarray(g.iso_direction).reshape(3, 3)
     o = np.asarray(g.iso_origin) + D @ np.array([-g.pad[1] - 0.5 + px / 2, -g.pad[0] - 0.5 + px / 2, 0.])

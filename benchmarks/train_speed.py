@@ -70,7 +70,8 @@ def infer_speed(base, precision, batch, seconds):
 
 def fake_h5(path, n_cases=12, size=128):
     import h5py
-    from mammia_seg.dataset import create_h5, append_case, fake_case_slices
+    from mammia_seg.hdf5 import create_h5, append_case
+    from mammia_seg.testing import fake_case_slices
     with h5py.File(path, 'w') as f:
         create_h5(f, size=size, attrs=dict(preprocess_config=dict(size=size)))
         for i in range(n_cases): append_case(f, fake_case_slices(f'DUKE_{i:03d}', 'DUKE', 8, 8, size=size, seed=i))

@@ -6,19 +6,23 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/13_api.ipynb #13931ec3
+# %% ../nbs/13_api.ipynb #1d2b4b5a
 import importlib
 
 _API = {
     'core': ['CaseError', 'UsageError', 'MammiaError', 'get_device', 'seed_everything'],
     'synthetic': ['make_case', 'make_dataset'],
     'io': ['find_cases', 'load_case', 'case_files_from_folder', 'read_image', 'read_splits'],
-    'preprocess': ['PreprocessConfig', 'preprocess_case', 'select_slices', 'to_reference_grid'],
-    'dataset': ['prepare_dataset', 'merge_h5', 'patient_split', 'SliceDataset'],
+    'preprocess': ['PreprocessConfig', 'preprocess_case'],
+    'breast': ['breast_mask', 'breast_region'],
+    'inverse': ['to_reference_grid'],
+    'hdf5': ['read_index', 'open_slices', 'describe_h5'],
+    'prepare': ['prepare_dataset', 'merge_h5', 'select_slices'],
+    'dataset': ['patient_split', 'SliceDataset'],
     'model': ['ModelConfig', 'UNet', 'build_model', 'load_checkpoint', 'model_from_checkpoint'],
     'metrics': ['case_metrics', 'bce_dice_loss'],
     'train': ['TrainConfig'],  # the function `train` shares its module's name: `from mammia_seg.train import train`
-    'infer': ['load_model', 'predict_case', 'segment_folder', 'segment_dataset'],
+    'infer': ['load_model', 'Predictor', 'predict_case', 'segment_folder', 'segment_dataset'],
     'evaluate': ['evaluate_case', 'evaluate_dir'],
     'explore': ['show_case', 'CaseViewer', 'H5Browser', 'RunViewer'],
     'cli': ['run_demo'],
