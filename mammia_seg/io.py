@@ -225,7 +225,7 @@ def same_grid(a, b,           # two images, or grids as `grid_of` gives them
     return (tuple(int(v) for v in a['size']) == tuple(int(v) for v in b['size'])
             and all(np.allclose(a[k], b[k], rtol=0, atol=tol) for k in ('spacing', 'origin', 'direction')))
 
-# %% ../nbs/02_io.ipynb #5051863c
+# %% ../nbs/02_io.ipynb #9e92b6ed
 def _with_header(img:sitk.Image, grid:dict, pixel_type)->sitk.Image:
     "A copy of `img` in `pixel_type` carrying `grid`'s exact spacing, origin and direction."
     out = sitk.Cast(img, pixel_type) if img.GetPixelID() != pixel_type else sitk.Image(img)
@@ -238,7 +238,8 @@ def resample_to_grid(img:sitk.Image,     # the image to move (any pixel type)
                      is_mask:bool=False, # a mask or label map: nearest neighbour, uint8
                      interp=None,        # a SimpleITK interpolator; default nearest neighbour for a mask, else linear
                      pixel_type=None,    # of the result: None = float32 (uint8 for a mask); `'keep'` = `img`'s own; or a `sitk.sitkXxx` id
-                    )->sitk.Image:       # on `ref`'s grid; 0 outside `img`
+                     extrapolate:bool=False, # outside `img`: its nearest value instead of 0
+                    )->sitk.Image:       # on `ref`'s grid; 0 outside `img` (unless `extrapolate`)
     "Resample `img` onto the grid of `ref` by physical position; an image already on it is only given `ref`'s header."
     if not isinstance(is_mask, (bool, np.bool_)): raise TypeError(f"is_mask={is_mask!r} is not a bool (give an interpolator as interp=)")
     grid = ref if isinstance(ref, dict) else grid_of(ref)
@@ -247,7 +248,7 @@ def resample_to_grid(img:sitk.Image,     # the image to move (any pixel type)
     if same_grid(img, grid): return _with_header(img, grid, pixel_type)
     if interp is None: interp = sitk.sitkNearestNeighbor if is_mask else sitk.sitkLinear
     return sitk.Resample(img, tuple(int(v) for v in grid['size']), sitk.Transform(), interp, tuple(map(float, grid['origin'])),
-                         tuple(map(float, grid['spacing'])), tuple(map(float, grid['direction'])), 0.0, pixel_type)
+                         tuple(map(float, grid['spacing'])), tuple(map(float, grid['direction'])), 0.0, pixel_type, extrapolate)
 
 # %% ../nbs/02_io.ipynb #014dab19
 def align_to_grid(img:sitk.Image,       # a phase or mask as read
