@@ -9,9 +9,9 @@ from pathlib import Path
 from .core import UsageError, atomic_path
 
 # %% auto #0
-__all__ = ['HISTORY_COLUMNS', 'write_history', 'plot_curves', 'read_history']
+__all__ = ['HISTORY_COLUMNS', 'write_history', 'history_columns', 'draw_curves', 'plot_curves', 'read_history']
 
-# %% ../nbs/07a_history.ipynb #4162e2bd
+# %% ../nbs/07a_history.ipynb #dfcc2d6b
 HISTORY_COLUMNS = ('epoch', 'train_loss', 'val_loss', 'val_dice_slice', 'lr', 'seconds', 'slices_per_s', 'skipped_steps')
 
 def write_history(rows:list,  # one dict per completed epoch
@@ -25,18 +25,35 @@ def write_history(rows:list,  # one dict per completed epoch
         for r in rows: w.writerow({k: (f'{v:.6g}' if isinstance(v, float) else v) for k, v in r.items()})
     return path
 
+def history_columns(rows:list)->dict: # column name -> float array, one entry per row (NaN where a row lacks it)
+    "Per-epoch rows (as `read_history` gives them) as numpy columns."
+    import numpy as np
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    return {k: np.array([r.get(k, math.nan) for r in rows], float) for k in cols}
+
+def draw_curves(ax_loss, ax_dice, # two matplotlib axes
+                log:dict,         # `history_columns` of a run's rows
+                logy=False,       # log scale for the losses
+               ):
+    "Train and validation loss, and validation Dice per slice, against epochs: the curves of `curves.png` and `show_run`."
+    import numpy as np
+    ep = log['epoch']
+    for k, style in (('train_loss', 'o-'), ('val_loss', 's--')):
+        if k in log and not np.isnan(log[k]).all(): ax_loss.plot(ep, log[k], style, ms=3, label=k.replace('_', ' '), gid=k)
+    if logy and ax_loss.lines and all(np.nanmin(l.get_ydata()) > 0 for l in ax_loss.lines): ax_loss.set_yscale('log')
+    ax_loss.set_title('BCE + Dice loss', fontsize=9)
+    if ax_loss.lines: ax_loss.legend(fontsize=7)
+    if 'val_dice_slice' in log: ax_dice.plot(ep, log['val_dice_slice'], 'o-', ms=3, gid='val_dice_slice', color='C2')
+    ax_dice.set_title('validation Dice per slice', fontsize=9); ax_dice.set_ylim(0, 1)
+    for ax in (ax_loss, ax_dice): ax.set_xlabel('epoch', fontsize=8)
+
 def plot_curves(rows:list,     # history rows
                 path=None,     # write a PNG here (atomically) when given
                ):
     "Loss (train and validation) and validation Dice per slice against epochs; returns the matplotlib Figure."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(8, 3), dpi=100)
-    ax1, ax2 = fig.subplots(1, 2)
-    ep = [r['epoch'] for r in rows]
-    ax1.plot(ep, [r['train_loss'] for r in rows], 'o-', label='train'); ax1.plot(ep, [r['val_loss'] for r in rows], 'o-', label='validation')
-    ax1.set(xlabel='epoch', ylabel='BCE + Dice loss', title='loss'); ax1.legend()
-    ax2.plot(ep, [r['val_dice_slice'] for r in rows], 'o-', color='C2')
-    ax2.set(xlabel='epoch', ylabel='Dice', title='validation Dice per slice', ylim=(0, 1))
+    draw_curves(*fig.subplots(1, 2), history_columns(rows))
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
