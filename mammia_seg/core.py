@@ -14,7 +14,7 @@ if TYPE_CHECKING: import torch   # annotations only: torch is imported where a f
 # %% auto #0
 __all__ = ['MammiaError', 'UsageError', 'CaseError', 'remove_stale_parts', 'atomic_path', 'output_folder', 'ConfigBase',
            'get_device', 'cpu_has_bf16', 'resolve_precision', 'autocast', 'seed_everything', 'get_logger', 'cli_errors',
-           'progress', 'package_version']
+           'progress', 'package_version', 'moved_names']
 
 # %% ../nbs/00_core.ipynb #14864197
 class MammiaError(Exception):
@@ -39,9 +39,9 @@ class CaseError(MammiaError):
         return ': '.join(parts)
     def __reduce__(self): return (CaseError, (self.case_id, self.cause, self.path))
 
-# %% ../nbs/00_core.ipynb #1c69dd82
-def _part_name(path:Path, suffix:str, pid:int|str='*')->str:
-    "The temporary name of `path` written by process `pid` (`*`: any process), e.g. `.train.812-k2x9.part.h5`."
+# %% ../nbs/00_core.ipynb #8b4bc00b
+def _part_prefix(path:Path, pid:int|str='*')->str:
+    "How the temporary names of `path` written by process `pid` (`*`: any process) start, e.g. `.train.812-` (`.train.812-k2x9.part.h5`)."
     return f".{path.name.split('.')[0]}.{pid}-"
 
 def _pid_alive(pid:int)->bool:
@@ -57,13 +57,13 @@ def remove_stale_parts(path,        # a final file name
     path = Path(path)
     if suffix is None: suffix = ''.join(path.suffixes) or '.tmp'
     gone = []
-    for p in path.parent.glob(_part_name(path, suffix) + '*.part' + suffix):
-        pid = p.name[len(f".{path.name.split('.')[0]}."):].split('-', 1)[0]
+    for p in path.parent.glob(_part_prefix(path) + '*.part' + suffix):
+        pid = p.name.split('.')[2].split('-', 1)[0]    # `.<stem>.<pid>-<random>.part<suffix>`: the stem holds no dot
         if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
             with contextlib.suppress(FileNotFoundError): p.unlink(); gone.append(p)
     return gone
 
-# %% ../nbs/00_core.ipynb #89d3d034
+# %% ../nbs/00_core.ipynb #aaa6e33d
 @contextlib.contextmanager
 def atomic_path(path,          # the final file name
                 suffix=None,   # suffix of the temporary name (default: the final one's, e.g. `.nii.gz`, so writers that look at it work)
@@ -74,7 +74,7 @@ def atomic_path(path,          # the final file name
     except OSError as e: raise UsageError(f"cannot create folder {path.parent}: {e.strerror}") from None
     if suffix is None: suffix = ''.join(path.suffixes) or '.tmp'
     remove_stale_parts(path, suffix)
-    fd, tmp = tempfile.mkstemp(prefix=_part_name(path, suffix, os.getpid()), suffix='.part'+suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_part_prefix(path, os.getpid()), suffix='.part'+suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -244,3 +244,14 @@ def package_version()->str:
         from mammia_seg import __version__
         return __version__
     except Exception: return 'unknown'
+
+# %% ../nbs/00_core.ipynb #7cd0b998
+def moved_names(module:str, # the old module, e.g. `mammia_seg.preprocess` (for the error message)
+                moved:dict, # name -> the `mammia_seg` module it lives in now, e.g. `{'breast_mask': 'breast'}`
+               ):           # a function to assign to the old module's `__getattr__`
+    "A module `__getattr__` that imports names that moved to other modules of the package when first asked for."
+    def __getattr__(name):
+        if name not in moved: raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        import importlib
+        return getattr(importlib.import_module(f'mammia_seg.{moved[name]}'), name)
+    return __getattr__
